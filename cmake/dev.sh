@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# rampart's one entry point for people and CI. Usage: cmake/dev.sh COMMAND [ARGS]
+#   run        build and start the shop example on 127.0.0.1:8080 (SQLite, in-process state)
+#   test       build and run every test (each Redis test starts its own redis-server)
+#   sanitize   the same suite built with AddressSanitizer + UndefinedBehaviorSanitizer
+#   tsan       the concurrency tests built with ThreadSanitizer
+#   fuzz [S]   build the libFuzzer targets with clang and run each for S seconds (default 20)
+#   bench      build the benchmarks and run them
+#   deps       install what is missing (Debian packages; needs root)
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+jobs=${RAMPART_JOBS:-$(nproc)}
+
+packages=(build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
+          libboost1.81-dev libboost-json1.81-dev libssl-dev catch2
+          libhiredis-dev redis-server libsqlite3-dev sqlite3 libbenchmark-dev wrk
+          python3 python3-jwt libcpp-jwt-dev curl)
+
+deps() {
+    local missing=()
+    for p in "${packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+            missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "rampart: installing ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}" >/dev/null
+}
+
+# configure DIR [cmake args...]
+configure() {
+    local dir=$1
+    shift
+    cmake -S "$root" -B "$dir" -G Ninja "$@" >/dev/null
+}
+
+run_tests() {
+    local dir=$1
+    shift
+    cmake --build "$dir" -j "$jobs"
+    (cd "$dir" && ctest --output-on-failure -j "$jobs" --timeout 600 "$@")
+}
+
+cmd=${1:-help}
+shift || true
+case "$cmd" in
+deps) deps ;;
+run)
+    deps
+    configure "$root/build/release" -DCMAKE_BUILD_TYPE=Release -DRAMPART_BUILD_TESTS=OFF \
+        -DRAMPART_BUILD_BENCH=OFF
+    if [ -d "$root/examples/shop" ]; then
+        cmake --build "$root/build/release" -j "$jobs" --target shop
+        exec "$root/build/release/examples/shop/shop" "$@"
+    else
+        cmake --build "$root/build/release" -j "$jobs" --target hello
+        exec "$root/build/release/examples/hello/hello" "$@"
+    fi
+    ;;
+test)
+    deps
+    configure "$root/build/test" -DCMAKE_BUILD_TYPE=Release -DRAMPART_BUILD_BENCH=OFF
+    run_tests "$root/build/test" "$@"
+    ;;
+sanitize)
+    deps
+    configure "$root/build/asan" -DCMAKE_BUILD_TYPE=Debug -DRAMPART_BUILD_BENCH=OFF \
+        "-DCMAKE_CXX_FLAGS=-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+        run_tests "$root/build/asan" -LE no-sanitize "$@"
+    ;;
+tsan)
+    deps
+    configure "$root/build/tsan" -DCMAKE_BUILD_TYPE=Debug -DRAMPART_BUILD_BENCH=OFF \
+        "-DCMAKE_CXX_FLAGS=-O1 -fsanitize=thread"
+    TSAN_OPTIONS=halt_on_error=1 run_tests "$root/build/tsan" -L concurrency "$@"
+    ;;
+fuzz)
+    deps
+    seconds=${1:-20}
+    configure "$root/build/fuzz" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
+        -DRAMPART_BUILD_FUZZ=ON -DRAMPART_BUILD_TESTS=OFF -DRAMPART_BUILD_EXAMPLES=OFF \
+        -DRAMPART_BUILD_BENCH=OFF "-DCMAKE_CXX_FLAGS=-O1 -g"
+    cmake --build "$root/build/fuzz" -j "$jobs"
+    shopt -s nullglob
+    ran=0
+    for target in "$root"/build/fuzz/tests/fuzz/fuzz_*; do
+        [ -x "$target" ] || continue
+        name=$(basename "$target")
+        corpus="$root/build/fuzz/corpus/$name"
+        mkdir -p "$corpus"
+        seeds="$root/tests/fuzz/corpus/${name#fuzz_}"
+        echo "rampart: fuzzing $name for ${seconds}s"
+        log="$root/build/fuzz/$name.log"
+        status=0
+        (cd "$root/build/fuzz" && "$target" -max_total_time="$seconds" -print_final_stats=1 \
+            "$corpus" $([ -d "$seeds" ] && echo "$seeds")) >"$log" 2>&1 || status=$?
+        grep -E "stat::number_of_executed_units|ERROR|SUMMARY" "$log" || true
+        if [ "$status" -ne 0 ]; then
+            tail -50 "$log"
+            echo "rampart: $name found a crash (log: $log)"
+            exit 1
+        fi
+        ran=$((ran + 1))
+    done
+    echo "rampart: $ran fuzz targets ran without findings"
+    ;;
+bench)
+    deps
+    configure "$root/build/bench" -DCMAKE_BUILD_TYPE=Release -DRAMPART_BUILD_TESTS=OFF \
+        -DRAMPART_BUILD_BENCH=ON
+    cmake --build "$root/build/bench" -j "$jobs"
+    for b in "$root"/build/bench/bench/*/bench_*; do
+        [ -x "$b" ] && "$b" "$@"
+    done
+    ;;
+*)
+    sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    [ "$cmd" = help ] || exit 2
+    ;;
+esac

@@ -1,0 +1,11 @@
+#ifndef RAMPART_CORE_HPP
+#define RAMPART_CORE_HPP
+
+#include <rampart/core/clock.hpp>
+#include <rampart/core/context.hpp>
+#include <rampart/core/handler.hpp>
+#include <rampart/core/middleware.hpp>
+#include <rampart/core/response.hpp>
+#include <rampart/core/types.hpp>
+
+#endif

@@ -1,0 +1,205 @@
+#ifndef RAMPART_CORE_CONTEXT_HPP
+#define RAMPART_CORE_CONTEXT_HPP
+
+#include <rampart/core/types.hpp>
+#include <rampart/errors/format.hpp>
+
+#include <boost/json/object.hpp>
+
+#include <exception>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace rampart {
+
+/// Who made the request, as far as authentication has decided.
+struct principal {
+    /// The user's id as text; empty while anonymous.
+    std::string user_id;
+    /// The verified token's claims (empty for other schemes).
+    boost::json::object claims;
+
+    bool authenticated() const noexcept { return !user_id.empty(); }
+};
+
+/// A route parameter, already percent-decoded.
+struct route_param {
+    std::string name;
+    std::string value;
+};
+
+/** Everything one request carries through the layers.
+
+    The request itself, the peer, and the state later layers fill in: the API version the router
+    chose, route parameters, the principal authentication established, the key throttles count
+    against, and typed extension slots for anything else. One context lives for one request.
+*/
+class context {
+public:
+    /// Turns an exception escaping a layer into a response (see set_error_sink).
+    using error_sink = response (*)(const void* self, std::exception_ptr, const context&);
+
+    explicit context(request req, asio::ip::tcp::endpoint peer = {})
+        : req_(std::move(req)), peer_(std::move(peer)) {}
+
+    context(const context&) = delete;
+    context& operator=(const context&) = delete;
+
+    request& req() noexcept { return req_; }
+    const request& req() const noexcept { return req_; }
+
+    /// The socket peer. Behind proxies the client's address is not this; see the throttle's
+    /// client IP resolver.
+    const asio::ip::tcp::endpoint& peer() const noexcept { return peer_; }
+
+    /// The request target up to `?`, still percent-encoded.
+    std::string_view path() const noexcept {
+        std::string_view t = target();
+        return t.substr(0, t.find('?'));
+    }
+
+    /// The query string after `?` (empty when none), still percent-encoded.
+    std::string_view query() const noexcept {
+        std::string_view t = target();
+        auto q = t.find('?');
+        return q == std::string_view::npos ? std::string_view{} : t.substr(q + 1);
+    }
+
+    std::string_view target() const noexcept {
+        auto t = req_.target();
+        return {t.data(), t.size()};
+    }
+
+    /// The API version the router chose (`"v1"`), empty before routing.
+    std::string_view version() const noexcept { return version_; }
+    void set_version(std::string_view v) { version_.assign(v); }
+
+    const std::vector<route_param>& params() const noexcept { return params_; }
+    void add_param(std::string name, std::string value) {
+        params_.push_back({std::move(name), std::move(value)});
+    }
+    void clear_params() noexcept { params_.clear(); }
+
+    /// The decoded value of a route parameter, or nullopt.
+    std::optional<std::string_view> param(std::string_view name) const noexcept {
+        for (const auto& p : params_)
+            if (p.name == name)
+                return std::string_view{p.value};
+        return std::nullopt;
+    }
+
+    rampart::principal& principal() noexcept { return principal_; }
+    const rampart::principal& principal() const noexcept { return principal_; }
+
+    /// The key throttles count anonymous requests against (the client IP, once resolved).
+    std::string& client_key() noexcept { return client_key_; }
+    const std::string& client_key() const noexcept { return client_key_; }
+
+    /// Stores a `T` in this request's extension slots, replacing any earlier one.
+    template <class T, class... Args>
+    T& emplace(Args&&... args) {
+        std::unique_ptr<T> owned;
+        if constexpr (std::is_constructible_v<T, Args&&...>)
+            owned.reset(new T(std::forward<Args>(args)...));
+        else // an aggregate, for compilers without parenthesized aggregate initialisation
+            owned.reset(new T{std::forward<Args>(args)...});
+        T& ref = *owned;
+        for (auto& s : slots_)
+            if (s.key == key_of<T>()) {
+                s.value = slot_ptr(owned.release(), &destroy<T>);
+                return ref;
+            }
+        slots_.push_back({key_of<T>(), slot_ptr(owned.release(), &destroy<T>)});
+        return ref;
+    }
+
+    /// The `T` stored with emplace, or nullptr.
+    template <class T>
+    T* find() noexcept {
+        for (auto& s : slots_)
+            if (s.key == key_of<T>())
+                return static_cast<T*>(s.value.get());
+        return nullptr;
+    }
+    template <class T>
+    const T* find() const noexcept {
+        return const_cast<context*>(this)->find<T>();
+    }
+
+    /// Installs how escaping exceptions become responses. The error envelope middleware sets
+    /// itself here so that every layer, inside or outside it, renders errors the same way.
+    void set_error_sink(error_sink sink, const void* self) noexcept {
+        sink_ = sink;
+        sink_self_ = self;
+    }
+
+    /// Renders an exception as an error response. Never throws.
+    response render_error(std::exception_ptr e) const noexcept {
+        try {
+            return sink_(sink_self_, std::move(e), *this);
+        } catch (...) {
+            return default_sink(nullptr, std::current_exception(), *this);
+        }
+    }
+
+    /// The default: the envelope format, and unknown exceptions logged to stderr as a 500.
+    static response default_sink(const void*, std::exception_ptr e, const context& ctx) noexcept {
+        try {
+            try {
+                std::rethrow_exception(e);
+            } catch (const http_error& err) {
+                return envelope_format{}(err);
+            } catch (const std::exception& ex) {
+                std::cerr << "rampart: internal error on " << ctx.req().method_string() << ' '
+                          << ctx.path() << ": " << ex.what() << '\n';
+            } catch (...) {
+                std::cerr << "rampart: internal error on " << ctx.req().method_string() << ' '
+                          << ctx.path() << ": unknown exception\n";
+            }
+            return envelope_format{}(internal_error{});
+        } catch (...) {
+            response res{http::status::internal_server_error, 11};
+            res.set(http::field::content_type, "application/json");
+            res.body() = R"({"status":"error","code":500,"errors":{"detail":"A server error occurred."}})";
+            res.prepare_payload();
+            return res;
+        }
+    }
+
+private:
+    using slot_ptr = std::unique_ptr<void, void (*)(void*)>;
+    struct slot {
+        const void* key;
+        slot_ptr value;
+    };
+
+    template <class T>
+    static const void* key_of() noexcept {
+        static constexpr char key = 0;
+        return &key;
+    }
+    template <class T>
+    static void destroy(void* p) noexcept {
+        delete static_cast<T*>(p);
+    }
+
+    request req_;
+    asio::ip::tcp::endpoint peer_;
+    std::string version_;
+    std::vector<route_param> params_;
+    rampart::principal principal_;
+    std::string client_key_;
+    std::vector<slot> slots_;
+    error_sink sink_ = &default_sink;
+    const void* sink_self_ = nullptr;
+};
+
+} // namespace rampart
+
+#endif
