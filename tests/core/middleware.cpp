@@ -103,8 +103,8 @@ TEST_CASE("a layer may answer without calling the rest") {
 
 TEST_CASE("an error thrown by an inner layer passes out through the outer layers as a response") {
     std::vector<std::string> log;
-    auto app = stack(error_envelope<>{}, stamp{}, trace{&log, "t"}, refuse{})
-                   .wrap(ok_handler{&log});
+    auto app =
+        stack(error_envelope<>{}, stamp{}, trace{&log, "t"}, refuse{}).wrap(ok_handler{&log});
     auto res = test::call(app, test::make_request(http::verb::get, "/"));
     CHECK(res.result() == http::status::unauthorized);
     CHECK(res["X-Stamp"] == "1");
@@ -118,12 +118,11 @@ TEST_CASE("an exception from the handler reaches every layer as a 500 without it
         throw std::runtime_error("password=hunter2 at /srv/db.cpp:12");
         co_return response{};
     };
-    auto app = stack(error_envelope<>{envelope_format{},
-                                      [&](std::exception_ptr e, const context&) {
-                                          logged.push_back(e);
-                                      }},
-                     stamp{})
-                   .wrap(throwing);
+    auto app =
+        stack(error_envelope<>{envelope_format{},
+                               [&](std::exception_ptr e, const context&) { logged.push_back(e); }},
+              stamp{})
+            .wrap(throwing);
     auto res = test::call(app, test::make_request(http::verb::get, "/"));
     CHECK(res.result() == http::status::internal_server_error);
     CHECK(res["X-Stamp"] == "1");

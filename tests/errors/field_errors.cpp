@@ -38,8 +38,9 @@ TEST_CASE("a field with its own messages and nested errors keeps both") {
     field_errors errors;
     errors.add("address", "Looks wrong.");
     errors.nested("address").add("zip", "Bad.");
-    CHECK(errors.to_json() == boost::json::parse(
-                                  R"({"address": {"zip": ["Bad."], "non_field_errors": ["Looks wrong."]}})"));
+    CHECK(errors.to_json() ==
+          boost::json::parse(
+              R"({"address": {"zip": ["Bad."], "non_field_errors": ["Looks wrong."]}})"));
 }
 
 TEST_CASE("merging and copying keep every error") {

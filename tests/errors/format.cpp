@@ -8,7 +8,9 @@ using namespace rampart;
 using boost::json::parse;
 
 namespace {
-boost::json::value body_of(const response& res) { return parse(res.body()); }
+boost::json::value body_of(const response& res) {
+    return parse(res.body());
+}
 std::string envelope(unsigned code, const char* errors) {
     return R"({"status":"error","code":)" + std::to_string(code) + R"(,"errors":)" + errors + "}";
 }

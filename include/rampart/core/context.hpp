@@ -166,7 +166,8 @@ public:
         } catch (...) {
             response res{http::status::internal_server_error, 11};
             res.set(http::field::content_type, "application/json");
-            res.body() = R"({"status":"error","code":500,"errors":{"detail":"A server error occurred."}})";
+            res.body() =
+                R"({"status":"error","code":500,"errors":{"detail":"A server error occurred."}})";
             res.prepare_payload();
             return res;
         }

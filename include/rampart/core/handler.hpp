@@ -19,7 +19,7 @@ concept handler = requires(H& h, context& ctx) {
 
 /// A synchronous handler: `response(context&)`.
 template <class F>
-concept sync_handler = !handler<F> && requires(F& f, context& ctx) {
+concept sync_handler = !handler<F> && requires(F & f, context& ctx) {
     { f(ctx) } -> std::convertible_to<response>;
 };
 
@@ -49,7 +49,7 @@ response to_response(R&& r) {
 
 /// A plain Beast-style function: `http::response<Body>(const request&)` (or `request&&`).
 template <class F>
-concept beast_handler = !handler<F> && !sync_handler<F> && requires(F& f, request& req) {
+concept beast_handler = !handler<F> && !sync_handler<F> && requires(F & f, request& req) {
     requires detail::is_beast_response<std::remove_cvref_t<decltype(f(std::move(req)))>>::value;
 };
 

@@ -71,23 +71,23 @@ struct problem_format {
             body["detail"] = e.detail();
         if (!e.fields().empty()) {
             boost::json::array list;
-            e.fields().for_each([&](const std::vector<std::string_view>& path,
-                                    const error_detail& d) {
-                std::string pointer = "#";
-                for (auto segment : path) {
-                    pointer += '/';
-                    for (char c : segment) {
-                        if (c == '~')
-                            pointer += "~0";
-                        else if (c == '/')
-                            pointer += "~1";
-                        else
-                            pointer += c;
+            e.fields().for_each(
+                [&](const std::vector<std::string_view>& path, const error_detail& d) {
+                    std::string pointer = "#";
+                    for (auto segment : path) {
+                        pointer += '/';
+                        for (char c : segment) {
+                            if (c == '~')
+                                pointer += "~0";
+                            else if (c == '/')
+                                pointer += "~1";
+                            else
+                                pointer += c;
+                        }
                     }
-                }
-                list.push_back(boost::json::object{
-                    {"pointer", pointer}, {"detail", d.message}, {"code", d.code}});
-            });
+                    list.push_back(boost::json::object{
+                        {"pointer", pointer}, {"detail", d.message}, {"code", d.code}});
+                });
             body["detail"] = "Request validation failed.";
             body["errors"] = std::move(list);
         }

@@ -98,8 +98,7 @@ public:
 /// 401: no credentials were presented.
 class not_authenticated : public http_error {
 public:
-    explicit not_authenticated(
-        std::string detail = "Authentication credentials were not provided.")
+    explicit not_authenticated(std::string detail = "Authentication credentials were not provided.")
         : http_error(boost::beast::http::status::unauthorized, "not_authenticated",
                      std::move(detail)) {}
 };
@@ -109,8 +108,8 @@ class authentication_failed : public http_error {
 public:
     explicit authentication_failed(std::string detail = "Incorrect authentication credentials.",
                                    std::string code = "authentication_failed")
-        : http_error(boost::beast::http::status::unauthorized, std::move(code),
-                     std::move(detail)) {}
+        : http_error(boost::beast::http::status::unauthorized, std::move(code), std::move(detail)) {
+    }
 };
 
 /// 403: authenticated, but not allowed.
@@ -156,8 +155,7 @@ private:
 /// 406: no representation matches the `Accept` header (or an unknown version was asked for).
 class not_acceptable : public http_error {
 public:
-    explicit not_acceptable(
-        std::string detail = "Could not satisfy the request Accept header.")
+    explicit not_acceptable(std::string detail = "Could not satisfy the request Accept header.")
         : http_error(boost::beast::http::status::not_acceptable, "not_acceptable",
                      std::move(detail)) {}
 };
@@ -181,16 +179,15 @@ public:
 class unsupported_media_type : public http_error {
 public:
     explicit unsupported_media_type(std::string detail = "Unsupported media type in request.")
-        : http_error(boost::beast::http::status::unsupported_media_type,
-                     "unsupported_media_type", std::move(detail)) {}
+        : http_error(boost::beast::http::status::unsupported_media_type, "unsupported_media_type",
+                     std::move(detail)) {}
 };
 
 /// 429, with an honest `Retry-After` in whole seconds (at least 1).
 class throttled : public http_error {
 public:
     explicit throttled(std::chrono::seconds wait)
-        : http_error(boost::beast::http::status::too_many_requests, "throttled",
-                     message(wait)),
+        : http_error(boost::beast::http::status::too_many_requests, "throttled", message(wait)),
           wait_(wait < std::chrono::seconds{1} ? std::chrono::seconds{1} : wait) {
         with_header("Retry-After", std::to_string(wait_.count()));
     }

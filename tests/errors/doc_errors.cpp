@@ -1,0 +1,66 @@
+// The examples of docs/errors.md, compiled and run. Keep them in step with the page.
+#include <rampart/core/response.hpp>
+#include <rampart/errors.hpp>
+
+#include "support/run.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <boost/json/parse.hpp>
+
+#include <iostream>
+
+using namespace rampart;
+
+namespace doc {
+
+asio::awaitable<response> create_order(context& ctx) {
+    rampart::field_errors errors;
+    if (ctx.req().body().empty())
+        errors.add("quantity", "This field is required.", "required");
+    errors.nested("address").add("city", "This field may not be blank.", "blank");
+    if (!errors.empty())
+        throw rampart::validation_error{std::move(errors)};
+    co_return json_response(http::status::created, boost::json::object{});
+}
+
+asio::awaitable<response> fails(context&) {
+    throw std::runtime_error("connection to 10.0.0.5 refused"); // never reaches the client
+    co_return response{};
+}
+
+} // namespace doc
+
+TEST_CASE("docs/errors.md: field errors in the envelope") {
+    auto app = rampart::stack(rampart::error_envelope<>{}).wrap(doc::create_order);
+    auto res = test::call(app, test::make_request(http::verb::post, "/orders/"));
+    CHECK(res.result() == http::status::bad_request);
+    CHECK(boost::json::parse(res.body()) == boost::json::parse(R"({
+        "status": "error", "code": 400,
+        "errors": {"quantity": ["This field is required."],
+                   "address": {"city": ["This field may not be blank."]}}})"));
+}
+
+TEST_CASE("docs/errors.md: problem+json and the log hook") {
+    auto envelope = rampart::error_envelope<rampart::problem_format>{
+        rampart::problem_format{}, [](std::exception_ptr e, const rampart::context& ctx) {
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+                std::clog << "500 on " << ctx.path() << ": " << ex.what() << '\n';
+            }
+        }};
+    auto app = rampart::stack(envelope).wrap(doc::fails);
+    auto res = test::call(app, test::make_request(http::verb::get, "/report"));
+    CHECK(res.result() == http::status::internal_server_error);
+    CHECK(res[http::field::content_type] == "application/problem+json");
+    CHECK(res.body().find("10.0.0.5") == std::string::npos);
+}
+
+TEST_CASE("docs/errors.md: errors with headers") {
+    auto res = rampart::envelope_format{}(
+        rampart::authentication_failed{"Token is expired.", "token_not_valid"}.with_header(
+            "WWW-Authenticate", R"(Bearer realm="api", error="invalid_token")"));
+    CHECK(res.result() == http::status::unauthorized);
+    CHECK(res[http::field::www_authenticate] == R"(Bearer realm="api", error="invalid_token")");
+}
