@@ -1,0 +1,17 @@
+#ifndef RAMPART_JWT_HPP
+#define RAMPART_JWT_HPP
+
+// The token layer.
+#include <rampart/jwt/algorithm.hpp>
+#include <rampart/jwt/claims.hpp>
+#include <rampart/jwt/error.hpp>
+#include <rampart/jwt/issuer.hpp>
+#include <rampart/jwt/jwks.hpp>
+#include <rampart/jwt/key.hpp>
+#include <rampart/jwt/key_set.hpp>
+#include <rampart/jwt/remote_jwks.hpp>
+#include <rampart/jwt/verifier.hpp>
+
+// The service layer (authentication middleware, token service, stores, passwords).
+
+#endif
