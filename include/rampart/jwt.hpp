@@ -13,5 +13,8 @@
 #include <rampart/jwt/verifier.hpp>
 
 // The service layer (authentication middleware, token service, stores, passwords).
+#include <rampart/jwt/authenticate.hpp>
+#include <rampart/jwt/password.hpp>
+#include <rampart/jwt/token_store.hpp>
 
 #endif
