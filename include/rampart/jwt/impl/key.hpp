@@ -242,11 +242,13 @@ inline key key::from_pem(algorithm alg, std::string_view pem, std::string kid) {
             return PEM_read_bio_PrivateKey(b, nullptr, &detail::refuse_passphrase, nullptr);
         }))
         return key{detail::make_asymmetric(alg, detail::pkey_ptr(k), true, std::move(kid))};
-    if (EVP_PKEY* k =
-            read([](BIO* b) { return PEM_read_bio_PUBKEY(b, nullptr, nullptr, nullptr); }))
+    if (EVP_PKEY* k = read([](BIO* b) {
+            return PEM_read_bio_PUBKEY(b, nullptr, &detail::refuse_passphrase, nullptr);
+        }))
         return key{detail::make_asymmetric(alg, detail::pkey_ptr(k), false, std::move(kid))};
     if (EVP_PKEY* k = read([](BIO* b) -> EVP_PKEY* {
-            detail::x509_ptr cert(PEM_read_bio_X509(b, nullptr, nullptr, nullptr));
+            detail::x509_ptr cert(
+                PEM_read_bio_X509(b, nullptr, &detail::refuse_passphrase, nullptr));
             return cert ? X509_get_pubkey(cert.get()) : nullptr;
         }))
         return key{detail::make_asymmetric(alg, detail::pkey_ptr(k), false, std::move(kid))};
