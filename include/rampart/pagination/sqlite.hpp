@@ -159,7 +159,8 @@ private:
                     term += e + " AND ";
                 terms.push_back("(" + term + after + ")");
             }
-            equal_prefix.push_back(equal_term(keys[i], at[i], param));
+            if (i + 1 < keys.size() || q.inclusive)
+                equal_prefix.push_back(equal_term(keys[i], at[i], param));
         }
         if (q.inclusive) {
             std::string term;
