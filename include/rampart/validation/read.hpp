@@ -1,0 +1,126 @@
+#ifndef RAMPART_VALIDATION_READ_HPP
+#define RAMPART_VALIDATION_READ_HPP
+
+#include <rampart/core/context.hpp>
+#include <rampart/errors/http_error.hpp>
+#include <rampart/validation/document.hpp>
+#include <rampart/validation/schema.hpp>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/monotonic_resource.hpp>
+
+#include <cstddef>
+#include <string_view>
+
+namespace rampart::validation {
+
+namespace detail {
+
+inline char ascii_lower(char c) noexcept {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+inline bool iequals(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size())
+        return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (ascii_lower(a[i]) != ascii_lower(b[i]))
+            return false;
+    return true;
+}
+
+inline std::string_view trim_ows(std::string_view s) noexcept {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+        s.remove_suffix(1);
+    return s;
+}
+
+} // namespace detail
+
+/** Whether a Content-Type value names JSON: `application/json` or `application/<x>+json`,
+    in any case, with any parameters, as long as a `charset` parameter (if any) is UTF-8 (the
+    only encoding RFC 8259 allows between systems).
+*/
+inline bool is_json_media_type(std::string_view content_type) noexcept {
+    std::size_t semi = content_type.find(';');
+    std::string_view type = detail::trim_ows(content_type.substr(0, semi));
+    std::size_t slash = type.find('/');
+    if (slash == std::string_view::npos)
+        return false;
+    std::string_view top = type.substr(0, slash);
+    std::string_view sub = type.substr(slash + 1);
+    if (!detail::iequals(top, "application"))
+        return false;
+    bool json = detail::iequals(sub, "json") ||
+                (sub.size() > 5 && detail::iequals(sub.substr(sub.size() - 5), "+json"));
+    if (!json)
+        return false;
+    std::string_view params =
+        semi == std::string_view::npos ? std::string_view{} : content_type.substr(semi + 1);
+    while (!params.empty()) {
+        std::size_t next = params.find(';');
+        std::string_view param = detail::trim_ows(params.substr(0, next));
+        params = next == std::string_view::npos ? std::string_view{} : params.substr(next + 1);
+        std::size_t eq = param.find('=');
+        if (eq == std::string_view::npos)
+            continue;
+        if (detail::iequals(detail::trim_ows(param.substr(0, eq)), "charset")) {
+            std::string_view value = detail::trim_ows(param.substr(eq + 1));
+            if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+                value = value.substr(1, value.size() - 2);
+            if (!detail::iequals(value, "utf-8") && !detail::iequals(value, "utf8"))
+                return false;
+        }
+    }
+    return true;
+}
+
+/// Throws unsupported_media_type (415) unless the request says its body is JSON. A request
+/// without Content-Type is refused too, body or not: an endpoint that reads JSON needs one.
+inline void require_json(const request& req) {
+    auto it = req.find(http::field::content_type);
+    if (it == req.end())
+        throw unsupported_media_type("Missing Content-Type; expected \"application/json\".");
+    std::string_view value(it->value().data(), it->value().size());
+    if (!is_json_media_type(value))
+        throw unsupported_media_type(
+            "Unsupported media type in request; expected \"application/json\".");
+}
+
+/// Limits for read(): parse_limits, whose max_size the shop's 64 KiB matches by default.
+using read_options = parse_limits;
+
+/** Reads the request body as a `T` through `s`, in one call.
+
+    In order: the Content-Type must be JSON (else 415 unsupported_media_type), the body at most
+    `options.max_size` bytes (else 413 payload_too_large), strict JSON nested at most
+    `options.max_depth` deep with no duplicate keys (else 400 parse_error with a `detail`), a
+    JSON object (else 400 parse_error), then every field rule and validator of `s` (else 400
+    validation_error with every field's messages). The schema must outlive the call.
+
+    @code
+    order_in order = co_await rampart::validation::read(ctx, order_schema);
+    @endcode
+*/
+template <class Schema>
+asio::awaitable<typename Schema::value_type> read(context& ctx, const Schema& s,
+                                                  read_options options = {}) {
+    require_json(ctx.req());
+    const std::string& body = ctx.req().body();
+    // A small body parses into a buffer of this frame without touching the heap.
+    unsigned char buffer[4096];
+    boost::json::monotonic_resource arena(buffer, sizeof buffer);
+    document doc = parse_json(body, options, &arena);
+    if (!doc.root().is_object())
+        throw parse_error("Expected a JSON object in the request body.");
+    if constexpr (Schema::has_async)
+        co_return co_await s.validate_async(doc);
+    else
+        co_return s.validate(doc);
+}
+
+} // namespace rampart::validation
+
+#endif
