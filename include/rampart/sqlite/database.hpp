@@ -138,13 +138,17 @@ public:
         using R = std::invoke_result_t<F&, connection&>;
         if constexpr (std::is_void_v<R>) {
             return asio::async_initiate<CompletionToken, void(std::exception_ptr)>(
-                [this](auto handler, F fn) { enqueue(std::move(fn), std::move(handler)); }, token,
-                std::move(f));
+                [s = state_.get()](auto handler, F fn) {
+                    enqueue(*s, std::move(fn), std::move(handler));
+                },
+                token, std::move(f));
         } else {
             return asio::async_initiate<CompletionToken,
                                         void(std::exception_ptr, std::optional<R>)>(
-                [this](auto handler, F fn) { enqueue(std::move(fn), std::move(handler)); }, token,
-                std::move(f));
+                [s = state_.get()](auto handler, F fn) {
+                    enqueue(*s, std::move(fn), std::move(handler));
+                },
+                token, std::move(f));
         }
     }
 
@@ -231,13 +235,13 @@ private:
     };
 
     template <class F, class Handler>
-    void enqueue(F f, Handler handler) {
+    static void enqueue(state& s, F f, Handler handler) {
         auto t = std::make_unique<task_for<F, Handler>>(std::move(f), std::move(handler));
         {
-            std::lock_guard lock(state_->mutex);
-            state_->queue.push_back(std::move(t));
+            std::lock_guard lock(s.mutex);
+            s.queue.push_back(std::move(t));
         }
-        state_->ready.notify_one();
+        s.ready.notify_one();
     }
 
     std::shared_ptr<state> state_;
