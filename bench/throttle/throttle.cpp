@@ -35,8 +35,10 @@ const std::vector<std::string>& keys() {
     return k;
 }
 
-// Plenty of tokens: most decisions admit, as most do in production.
-constexpr rate limit{1'000'000'000, std::chrono::seconds{1}};
+// Plenty of tokens, so every decision admits, and slow enough a refill that no bucket is full
+// again between two visits (a full bucket is forgotten and re-created: that is measured by
+// BM_memory_store_churn).
+constexpr rate limit{1'000'000, std::chrono::hours{1}};
 
 /// The baseline: one map, one mutex, the same bucket arithmetic and clock.
 class baseline_store {
@@ -62,7 +64,7 @@ private:
 };
 
 template <class Store>
-void run(benchmark::State& state, Store& store) {
+void run(benchmark::State& state, Store& store, const rate& limit) {
     const auto& k = keys();
     // Each thread walks the keys with its own stride (coprime with 10k), from its own start.
     std::size_t i = static_cast<std::size_t>(state.thread_index()) * 4999;
@@ -75,15 +77,23 @@ void run(benchmark::State& state, Store& store) {
 
 void BM_memory_store(benchmark::State& state) {
     static memory_store<> store;
-    run(state, store);
+    run(state, store, limit);
 }
 
 void BM_baseline_map_mutex(benchmark::State& state) {
     static baseline_store store;
-    run(state, store);
+    run(state, store, limit);
+}
+
+// Buckets full again between visits (a token per nanosecond): the store forgets and re-creates
+// them, as it does for one-off clients. The baseline never forgets (and grows without bound).
+void BM_memory_store_churn(benchmark::State& state) {
+    static memory_store<> store;
+    run(state, store, rate{1'000'000'000, std::chrono::seconds{1}});
 }
 
 BENCHMARK(BM_memory_store)->Threads(1)->Threads(2)->UseRealTime();
 BENCHMARK(BM_baseline_map_mutex)->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK(BM_memory_store_churn)->Threads(1)->UseRealTime();
 
 } // namespace

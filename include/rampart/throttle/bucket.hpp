@@ -83,8 +83,16 @@ private:
     static u128 units(std::uint64_t tokens, const rate& r) noexcept {
         return u128{tokens} * static_cast<std::uint64_t>(r.period.count());
     }
+    /// `a / b`; a 64-bit division when both fit (the common case, and several times faster).
+    static u128 divide(u128 a, std::uint64_t b) noexcept {
+        if ((a >> 64) == 0)
+            return static_cast<std::uint64_t>(a) / b;
+        return a / b;
+    }
     static std::chrono::nanoseconds ceil_div_ns(u128 value, std::uint64_t by) noexcept {
-        u128 q = value / by + (value % by != 0 ? 1 : 0);
+        u128 q = divide(value, by);
+        if (q * by != value)
+            ++q;
         constexpr auto max = static_cast<u128>(std::numeric_limits<std::int64_t>::max());
         return std::chrono::nanoseconds{static_cast<std::int64_t>(q > max ? max : q)};
     }
@@ -110,8 +118,8 @@ private:
 
     std::uint64_t remaining(const rate& r) const noexcept {
         const u128 capacity = units(r.tokens, r);
-        return static_cast<std::uint64_t>((capacity - debt_) /
-                                          static_cast<std::uint64_t>(r.period.count()));
+        return static_cast<std::uint64_t>(
+            divide(capacity - debt_, static_cast<std::uint64_t>(r.period.count())));
     }
     std::chrono::nanoseconds reset(const rate& r) const noexcept {
         return ceil_div_ns(debt_, r.tokens);

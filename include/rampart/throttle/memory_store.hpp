@@ -69,10 +69,10 @@ public:
     bucket_decision try_take(std::string_view key, const rate& r, std::uint64_t cost) {
         validate_rate(r);
         const auto now = clock_.now();
-        const std::size_t h = std::hash<std::string_view>{}(key);
-        shard& s = shard_for(h);
+        const hashed_key k{key, std::hash<std::string_view>{}(key)};
+        shard& s = shard_for(k.hash);
         std::lock_guard lock(s.mutex);
-        auto it = s.buckets.find(key);
+        auto it = s.buckets.find(k);
         if (it == s.buckets.end()) {
             if (cost == 0) // a full bucket, unchanged: nothing worth remembering
                 return token_bucket(now).take(r, 0, now);
@@ -89,9 +89,10 @@ public:
     void refund_now(std::string_view key, const rate& r, std::uint64_t cost) {
         validate_rate(r);
         const auto now = clock_.now();
-        shard& s = shard_for(std::hash<std::string_view>{}(key));
+        const hashed_key k{key, std::hash<std::string_view>{}(key)};
+        shard& s = shard_for(k.hash);
         std::lock_guard lock(s.mutex);
-        auto it = s.buckets.find(key);
+        auto it = s.buckets.find(k);
         if (it == s.buckets.end())
             return; // dropped or evicted: already full
         it->second.bucket.refund(r, cost, now);
@@ -130,17 +131,35 @@ public:
 private:
     static constexpr std::size_t initial_sweep_size = 64;
 
+    /// A key with its hash, computed once for both the shard and the map.
+    struct hashed_key {
+        std::string_view text;
+        std::size_t hash;
+    };
     struct key_hash {
         using is_transparent = void;
-        std::size_t operator()(std::string_view k) const noexcept {
+        std::size_t operator()(const std::string& k) const noexcept {
             return std::hash<std::string_view>{}(k);
+        }
+        std::size_t operator()(const hashed_key& k) const noexcept { return k.hash; }
+    };
+    struct key_equal {
+        using is_transparent = void;
+        bool operator()(const std::string& a, const std::string& b) const noexcept {
+            return a == b;
+        }
+        bool operator()(const hashed_key& a, const std::string& b) const noexcept {
+            return a.text == b;
+        }
+        bool operator()(const std::string& a, const hashed_key& b) const noexcept {
+            return a == b.text;
         }
     };
     struct entry {
         token_bucket bucket;
         std::int64_t full_at; // ns since the epoch when the bucket is full again
     };
-    using map_type = std::unordered_map<std::string, entry, key_hash, std::equal_to<>>;
+    using map_type = std::unordered_map<std::string, entry, key_hash, key_equal>;
 
     struct alignas(64) shard {
         mutable std::mutex mutex;
