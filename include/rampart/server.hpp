@@ -1,0 +1,9 @@
+#ifndef RAMPART_SERVER_HPP
+#define RAMPART_SERVER_HPP
+
+#include <rampart/server/access_log.hpp>
+#include <rampart/server/config.hpp>
+#include <rampart/server/http_date.hpp>
+#include <rampart/server/server.hpp>
+
+#endif

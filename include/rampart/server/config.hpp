@@ -1,0 +1,68 @@
+#ifndef RAMPART_SERVER_CONFIG_HPP
+#define RAMPART_SERVER_CONFIG_HPP
+
+#include <rampart/core/types.hpp>
+
+#include <boost/asio/ip/address_v4.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace rampart {
+
+/** How a rampart::server listens, what it accepts and how long it waits.
+
+    The defaults are safe for a service facing the internet: small header limit, a 1 MiB body
+    limit, bounded reads, idle keep-alive connections dropped after a minute, and a connection
+    cap. Every bound exists so that a slow or hostile client cannot hold resources forever.
+*/
+struct server_config {
+    /// Where to listen. Port 0 asks the system for a free port; server::port() tells which.
+    asio::ip::tcp::endpoint endpoint{asio::ip::make_address_v4("127.0.0.1"), 8080};
+
+    /// Threads that run the io_context; 0 means one per hardware thread.
+    unsigned threads = 0;
+
+    /// Largest request header section (request line and fields) in bytes; beyond it the client
+    /// gets a 431 in the envelope and the connection is closed.
+    std::size_t header_limit = 8 * 1024;
+
+    /// Largest request body in bytes (after chunked decoding); beyond it the client gets a 413
+    /// and the connection is closed. A declared Content-Length above it is refused before a byte
+    /// of the body is read.
+    std::uint64_t body_limit = 1024 * 1024;
+
+    /// Bound on reading one whole request, header and body, once its first byte arrived. A
+    /// client that stalls mid-header or mid-body (slow loris) is cut when it expires.
+    std::chrono::milliseconds read_timeout{std::chrono::seconds{30}};
+
+    /// How long a keep-alive connection may wait for the first byte of its next request.
+    std::chrono::milliseconds idle_timeout{std::chrono::seconds{60}};
+
+    /// Bound on writing one response (a client that does not read is cut).
+    std::chrono::milliseconds write_timeout{std::chrono::seconds{30}};
+
+    /// After an error response (400, 413, 431, 503) the server stops sending and discards what
+    /// the client still sends for at most this long, so the client reads the response instead
+    /// of a connection reset.
+    std::chrono::milliseconds linger_timeout{std::chrono::seconds{1}};
+
+    /// Open connections at most; a connection beyond the cap is answered 503 and closed.
+    std::size_t max_connections = 10'000;
+
+    /// On stop, how long requests already being served may take to finish before their
+    /// connections are closed anyway.
+    std::chrono::milliseconds shutdown_grace{std::chrono::seconds{10}};
+
+    /// The `Server` header of every response (unless the handler set one). Empty: no header.
+    std::string server_name = "rampart";
+
+    /// Stop gracefully on SIGINT and SIGTERM (the same as calling run_until_signal()).
+    bool handle_signals = false;
+};
+
+} // namespace rampart
+
+#endif

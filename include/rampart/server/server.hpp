@@ -1,0 +1,443 @@
+#ifndef RAMPART_SERVER_SERVER_HPP
+#define RAMPART_SERVER_SERVER_HPP
+
+#include <rampart/core/clock.hpp>
+#include <rampart/core/context.hpp>
+#include <rampart/core/handler.hpp>
+#include <rampart/errors/format.hpp>
+#include <rampart/errors/http_error.hpp>
+#include <rampart/server/config.hpp>
+#include <rampart/server/detail/connection_registry.hpp>
+#include <rampart/server/http_date.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/rfc7230.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace rampart {
+
+/** A multi-threaded HTTP/1.1 server for any rampart handler.
+
+    One io_context runs on `config.threads` threads; each connection is one coroutine (no
+    strand: its steps never run concurrently). Requests on a connection are answered in order,
+    pipelined ones included. The server itself answers what never reaches the handler with
+    `Format` (the error envelope by default): 400 for malformed requests, 413 and 431 for the
+    limits, 503 beyond the connection cap, each followed by a clean close. An exception escaping
+    the handler becomes a 500 through `context::render_error`; the server keeps serving.
+
+    Every response carries `Date` and `Server`; a HEAD request is answered with the headers of
+    the handler's response (its Content-Length included) and no body.
+
+    The handler is called concurrently from every thread, so it must be safe to call that way
+    (handlers built with `stack(...).wrap(...)` are, when their layers are).
+
+    The socket is bound and listening once the constructor returns, so `port()` is known before
+    the server runs. Then either `run()` (blocks), `start()` (background threads, then `stop()`
+    and `join()`), or `run_until_signal()` (blocks until SIGINT or SIGTERM, then shuts down
+    gracefully and returns).
+*/
+template <class Handler, error_format Format = envelope_format, clock_source Clock = system_clock>
+class server {
+public:
+    using executor_type = asio::io_context::executor_type;
+
+    /// Binds and listens on `config.endpoint`; throws `boost::system::system_error` when the
+    /// address cannot be used, `std::invalid_argument` for a server name with control bytes.
+    template <class F>
+    explicit server(F f, server_config config = {}, Format format = {}, Clock clock = {})
+        : handler_(make_handler(std::move(f))), config_(std::move(config)),
+          format_(std::move(format)), clock_(std::move(clock)), control_(io_.get_executor()),
+          acceptor_(control_), grace_timer_(control_), retry_timer_(control_) {
+        for (char c : config_.server_name)
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+                throw std::invalid_argument("rampart: control character in server_name");
+        if (config_.threads == 0)
+            config_.threads = std::max(1u, std::thread::hardware_concurrency());
+        acceptor_.open(config_.endpoint.protocol());
+        acceptor_.set_option(asio::socket_base::reuse_address(true));
+        acceptor_.bind(config_.endpoint);
+        acceptor_.listen(asio::socket_base::max_listen_connections);
+        local_ = acceptor_.local_endpoint();
+        asio::co_spawn(control_, accept_loop(), asio::detached);
+        if (config_.handle_signals)
+            watch_signals();
+    }
+
+    server(const server&) = delete;
+    server& operator=(const server&) = delete;
+
+    /// Stops (gracefully) and waits for the background threads.
+    ~server() {
+        stop();
+        join();
+        finished_.store(true);
+    }
+
+    /// The bound port: the one asked for, or the one the system chose for port 0.
+    unsigned short port() const noexcept { return local_.port(); }
+    const asio::ip::tcp::endpoint& local_endpoint() const noexcept { return local_; }
+
+    /// The io_context the server runs; other components (a Redis client, timers) may use it.
+    asio::io_context& get_io_context() noexcept { return io_; }
+    executor_type get_executor() noexcept { return io_.get_executor(); }
+
+    const server_config& config() const noexcept { return config_; }
+
+    /// How many connections are open now.
+    std::size_t connections() const noexcept { return registry_.size(); }
+
+    /// Runs the server on `config.threads` threads, the caller's among them, until it stops.
+    void run() {
+        launch(config_.threads - 1);
+        io_.run();
+        join();
+    }
+
+    /// Runs the server on `config.threads` background threads and returns at once.
+    void start() { launch(config_.threads); }
+
+    /// Like run(), and SIGINT or SIGTERM starts a graceful shutdown; returns when it is done.
+    void run_until_signal() {
+        watch_signals();
+        run();
+    }
+
+    /** Starts a graceful shutdown; thread-safe, returns at once, idempotent.
+
+        The server stops accepting (new connections are refused), closes the connections that
+        wait for a request, lets requests being read or handled finish and answers them with
+        `Connection: close`. After `config.shutdown_grace` it closes what is left. Then run()
+        returns (or join() does, after start()).
+    */
+    void stop() {
+        asio::post(control_, [this] { begin_shutdown(); });
+    }
+
+    /// Waits for the threads start() launched; call after stop() (or a signal).
+    void join() {
+        std::vector<std::thread> threads;
+        {
+            std::lock_guard lock{threads_mutex_};
+            threads.swap(threads_);
+        }
+        for (auto& t : threads)
+            if (t.joinable())
+                t.join();
+    }
+
+private:
+    /// Connections answered 503 and lingering at once, at most; more are just closed.
+    static constexpr std::size_t max_refusals = 64;
+    static constexpr std::size_t first_read_size = 4096;
+
+    void launch(unsigned n) {
+        std::lock_guard lock{threads_mutex_};
+        for (unsigned i = 0; i < n; ++i)
+            threads_.emplace_back([this] { io_.run(); });
+    }
+
+    void watch_signals() {
+        if (signals_)
+            return;
+        signals_.emplace(control_, SIGINT, SIGTERM);
+        signals_->async_wait([this](boost::system::error_code ec, int) {
+            if (!ec)
+                begin_shutdown();
+        });
+    }
+
+    // On the control strand.
+    void begin_shutdown() {
+        if (stopping_.exchange(true, std::memory_order_seq_cst))
+            return;
+        boost::system::error_code ignored;
+        acceptor_.close(ignored);
+        retry_timer_.cancel();
+        if (signals_)
+            signals_->cancel(ignored);
+        registry_.shutdown_idle();
+        if (registry_.size() == 0) {
+            finish();
+            return;
+        }
+        grace_timer_.expires_after(config_.shutdown_grace);
+        grace_timer_.async_wait([this](boost::system::error_code ec) {
+            if (ec)
+                return;
+            registry_.shutdown_all();
+            finish();
+        });
+    }
+
+    void finish() {
+        if (!finished_.exchange(true))
+            io_.stop();
+    }
+
+    asio::awaitable<void> accept_loop() {
+        using asio::as_tuple;
+        using asio::use_awaitable;
+        for (;;) {
+            auto [ec, socket] = co_await acceptor_.async_accept(
+                asio::any_io_executor{io_.get_executor()}, as_tuple(use_awaitable));
+            if (stopping_.load() || !acceptor_.is_open())
+                co_return;
+            if (ec) {
+                if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+                    ec == asio::error::no_memory) {
+                    // Out of descriptors: wait for connections to end instead of spinning.
+                    retry_timer_.expires_after(std::chrono::milliseconds{50});
+                    co_await retry_timer_.async_wait(as_tuple(use_awaitable));
+                }
+                continue;
+            }
+            boost::system::error_code ignored;
+            socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+            if (registry_.size() >= config_.max_connections) {
+                if (refusing_.load() < max_refusals) {
+                    refusing_.fetch_add(1);
+                    asio::co_spawn(io_, refuse(beast::tcp_stream{std::move(socket)}),
+                                   asio::detached);
+                }
+                continue;
+            }
+            auto slot = registry_.add(socket.native_handle());
+            asio::co_spawn(io_, session(beast::tcp_stream{std::move(socket)}, slot),
+                           asio::detached);
+        }
+    }
+
+    /// Leaves the registry when the connection's coroutine ends, however it ends.
+    struct registration {
+        server* self;
+        detail::connection_registry::handle slot;
+        ~registration() {
+            if (self->registry_.remove(slot) == 0 && self->stopping_.load())
+                self->finish();
+        }
+    };
+
+    asio::awaitable<void> session(beast::tcp_stream stream,
+                                  detail::connection_registry::handle slot) {
+        using asio::as_tuple;
+        using asio::use_awaitable;
+        registration guard{this, slot};
+        boost::system::error_code ec;
+        auto peer = stream.socket().remote_endpoint(ec);
+        beast::flat_buffer buffer;
+        detail::date_cache dates;
+        bool first = true;
+        for (;;) {
+            if (buffer.size() == 0) {
+                // Between requests: the idle timeout applies, and shutdown may end us here.
+                slot->state.store(detail::connection_registry::idle, std::memory_order_seq_cst);
+                if (stopping_.load(std::memory_order_seq_cst))
+                    break;
+                stream.expires_after(first ? config_.read_timeout : config_.idle_timeout);
+                auto [read_ec, n] = co_await stream.async_read_some(buffer.prepare(first_read_size),
+                                                                    as_tuple(use_awaitable));
+                if (read_ec)
+                    co_return;
+                buffer.commit(n);
+                slot->state.store(detail::connection_registry::busy, std::memory_order_seq_cst);
+            }
+            first = false;
+
+            http::request_parser<http::string_body> parser;
+            parser.header_limit(static_cast<std::uint32_t>(
+                std::min<std::size_t>(config_.header_limit, UINT32_MAX)));
+            parser.body_limit(config_.body_limit);
+            stream.expires_after(config_.read_timeout);
+            auto [header_ec, header_n] =
+                co_await http::async_read_header(stream, buffer, parser, as_tuple(use_awaitable));
+            ec = header_ec;
+            if (!ec && !parser.is_done()) {
+                if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+                    response go_on{http::status::continue_, 11};
+                    auto [continue_ec, continue_n] =
+                        co_await http::async_write(stream, go_on, as_tuple(use_awaitable));
+                    if (continue_ec)
+                        co_return;
+                    stream.expires_after(config_.read_timeout);
+                }
+                auto [body_ec, body_n] =
+                    co_await http::async_read(stream, buffer, parser, as_tuple(use_awaitable));
+                ec = body_ec;
+            }
+            if (ec) {
+                if (ec == http::error::header_limit)
+                    co_await reject(stream, dates, header_too_large{});
+                else if (ec == http::error::body_limit)
+                    co_await reject(stream, dates, payload_too_large{});
+                else if (ec.category() ==
+                             http::make_error_code(http::error::bad_method).category() &&
+                         ec != http::error::end_of_stream && ec != http::error::partial_message)
+                    co_await reject(stream, dates, bad_request{"Malformed HTTP request."});
+                co_return;
+            }
+
+            bool keep_alive = parser.get().keep_alive();
+            unsigned version = parser.get().version();
+            bool head = parser.get().method() == http::verb::head;
+            context ctx{parser.release(), peer};
+            response res;
+            try {
+                res = co_await handler_(ctx);
+            } catch (...) {
+                res = ctx.render_error(std::current_exception());
+            }
+
+            // The handler may ask to close; its response's own version says nothing here.
+            bool handler_closes =
+                http::token_list{res[http::field::connection]}.exists("close");
+            res.version(version);
+            keep_alive = keep_alive && !handler_closes && !stopping_.load();
+            res.keep_alive(keep_alive);
+            stamp(res, dates);
+            stream.expires_after(config_.write_timeout);
+            if (head) {
+                if (!res.body().empty() || (!res.has_content_length() && !res.chunked()))
+                    res.content_length(res.body().size());
+                http::response<http::empty_body> header_only{std::move(res.base())};
+                auto [write_ec, n] =
+                    co_await http::async_write(stream, header_only, as_tuple(use_awaitable));
+                ec = write_ec;
+            } else {
+                frame_body(res);
+                auto [write_ec, n] =
+                    co_await http::async_write(stream, res, as_tuple(use_awaitable));
+                ec = write_ec;
+            }
+            if (ec)
+                co_return;
+            if (!keep_alive) {
+                stream.socket().shutdown(asio::socket_base::shutdown_send, ec);
+                co_return;
+            }
+        }
+    }
+
+    /// Makes the framing headers agree with the body, whatever the handler set.
+    static void frame_body(response& res) {
+        auto status = res.result_int();
+        if (status < 200 || status == 204 || status == 304) {
+            res.body().clear();
+            if (status != 304)
+                res.content_length(boost::none);
+            res.chunked(false);
+        } else if (!res.chunked()) {
+            res.content_length(res.body().size());
+        }
+    }
+
+    template <class Fields>
+    void stamp(http::header<false, Fields>& res, detail::date_cache& dates) const {
+        auto date = dates.get(clock_.now());
+        res.set(http::field::date, beast::string_view{date.data(), date.size()});
+        if (!config_.server_name.empty() && res.find(http::field::server) == res.end())
+            res.set(http::field::server, config_.server_name);
+    }
+
+    /// Answers an error the handler never saw, then closes cleanly.
+    asio::awaitable<void> reject(beast::tcp_stream& stream, detail::date_cache& dates,
+                                 const http_error& error) {
+        response res = format_(error);
+        res.keep_alive(false);
+        stamp(res, dates);
+        stream.expires_after(config_.write_timeout);
+        auto [ec, n] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+        if (!ec)
+            co_await linger(stream);
+    }
+
+    /// Stops sending and drains what the client still sends, so that closing with unread
+    /// bytes does not reset the connection before the client read the response.
+    asio::awaitable<void> linger(beast::tcp_stream& stream) {
+        boost::system::error_code ec;
+        stream.socket().shutdown(asio::socket_base::shutdown_send, ec);
+        if (ec)
+            co_return;
+        stream.expires_after(config_.linger_timeout);
+        char sink[4096];
+        for (;;) {
+            auto [read_ec, n] = co_await stream.async_read_some(
+                asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
+            if (read_ec)
+                co_return;
+        }
+    }
+
+    asio::awaitable<void> refuse(beast::tcp_stream stream) {
+        struct count_down {
+            std::atomic<std::size_t>& n;
+            ~count_down() { n.fetch_sub(1); }
+        } guard{refusing_};
+        detail::date_cache dates;
+        co_await reject(stream, dates,
+                        service_unavailable{"Too many connections.", std::chrono::seconds{1}});
+    }
+
+    // Destroyed last: outlive the connections' coroutines, which the io_context destroys.
+    Handler handler_;
+    server_config config_;
+    [[no_unique_address]] Format format_;
+    [[no_unique_address]] Clock clock_;
+    detail::connection_registry registry_;
+    std::atomic<bool> stopping_{false};
+    std::atomic<bool> finished_{false};
+    std::atomic<std::size_t> refusing_{0};
+    std::mutex threads_mutex_;
+    std::vector<std::thread> threads_;
+
+    asio::io_context io_;
+    asio::strand<executor_type> control_;
+    asio::ip::tcp::acceptor acceptor_;
+    asio::steady_timer grace_timer_;
+    asio::steady_timer retry_timer_;
+    std::optional<asio::signal_set> signals_;
+    asio::ip::tcp::endpoint local_;
+};
+
+template <class F>
+server(F) -> server<decltype(make_handler(std::declval<F>()))>;
+template <class F>
+server(F, server_config) -> server<decltype(make_handler(std::declval<F>()))>;
+template <class F, class Format>
+server(F, server_config, Format) -> server<decltype(make_handler(std::declval<F>())), Format>;
+template <class F, class Format, class Clock>
+server(F, server_config, Format, Clock)
+    -> server<decltype(make_handler(std::declval<F>())), Format, Clock>;
+
+} // namespace rampart
+
+#endif

@@ -1,0 +1,102 @@
+// The examples of docs/server.md, compiled and run.
+
+#include <rampart/server.hpp>
+
+#include "support/http_client.hpp"
+
+#include <rampart/core/middleware.hpp>
+#include <rampart/core/response.hpp>
+#include <rampart/errors/envelope.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace http = boost::beast::http;
+
+namespace doc {
+
+inline boost::asio::awaitable<rampart::response> handler(rampart::context&) {
+    co_return rampart::text_response(http::status::ok, "hi");
+}
+
+// Never called by the tests (it blocks until a signal): compiled to keep the example honest.
+[[maybe_unused]] int serve_main() {
+    rampart::server_config config;
+    config.endpoint = {boost::asio::ip::make_address("0.0.0.0"), 8080};
+    config.threads = 4;
+    config.body_limit = 256 * 1024;
+    config.read_timeout = std::chrono::seconds{10};
+    config.server_name = "shop";
+
+    auto app = rampart::stack(rampart::error_envelope<>{}, rampart::access_log{}).wrap(handler);
+    rampart::server server{std::move(app), config};
+    server.run_until_signal(); // SIGINT / SIGTERM: graceful shutdown, then returns
+    return 0;
+}
+
+struct memory_sink {
+    std::vector<std::string>* lines;
+    std::mutex* mutex;
+    void operator()(std::string_view line) {
+        std::lock_guard lock{*mutex};
+        lines->emplace_back(line);
+    }
+};
+
+} // namespace doc
+
+TEST_CASE("docs/server.md: a server in the background on a free port", "[concurrency]") {
+    rampart::server_config config;
+    config.endpoint.port(0); // any free port
+    rampart::server server{doc::handler, config};
+    server.start(); // background threads
+    auto port = server.port();
+    // ... talk to 127.0.0.1:port ...
+    server.stop(); // graceful: returns at once
+    server.join(); // waits until everything finished
+
+    CHECK(port != 0);
+}
+
+TEST_CASE("docs/server.md: the access log with a custom sink", "[concurrency]") {
+    std::vector<std::string> lines;
+    std::mutex mutex;
+    rampart::server_config config;
+    config.endpoint.port(0);
+
+    auto app = rampart::stack(rampart::error_envelope<>{},
+                              rampart::access_log{doc::memory_sink{&lines, &mutex}})
+                   .wrap(doc::handler);
+    rampart::server server{std::move(app), config};
+    server.start();
+    rampart::test::http_client client{server.port()};
+    CHECK(client.roundtrip(rampart::test::make_get("/hello")).body() == "hi");
+    server.stop();
+    server.join();
+
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].find(" GET /hello 200 ") != std::string::npos);
+}
+
+TEST_CASE("docs/server.md: other components on the server's io_context", "[concurrency]") {
+    rampart::server_config config;
+    config.endpoint.port(0);
+    rampart::server server{doc::handler, config};
+    bool fired = false;
+
+    boost::asio::steady_timer timer{server.get_executor()};
+    timer.expires_after(std::chrono::milliseconds{0});
+    timer.async_wait([&](boost::system::error_code) { fired = true; });
+
+    server.start();
+    rampart::test::http_client client{server.port()};
+    client.roundtrip(rampart::test::make_get("/"));
+    server.stop();
+    server.join();
+    CHECK(fired);
+}
