@@ -132,9 +132,7 @@ public:
         decimal d;
         d.units_ = acc;
         d.scale_ = static_cast<std::int8_t>(scale);
-        if (new_scale >= 0) {
-            if (new_scale > scale)
-                return d.rescaled_exact(static_cast<int>(new_scale));
+        if (new_scale >= 0) { // the same units, the point moved
             d.scale_ = static_cast<std::int8_t>(new_scale);
             return d;
         }
