@@ -65,9 +65,13 @@ public:
             if (auto it = users_.find(std::string(username)); it != users_.end())
                 found = it->second;
         }
-        auto result = co_await hasher_.async_check(*pool_, std::string(password),
-                                                   found ? std::optional<std::string>{found->hash}
-                                                         : std::nullopt);
+        // Built before the co_await: g++ 12 destroys a conditional's temporary twice when it
+        // sits inside a co_await expression.
+        std::optional<std::string> stored;
+        if (found)
+            stored = found->hash;
+        auto result =
+            co_await hasher_.async_check(*pool_, std::string(password), std::move(stored));
         if (!result.valid || !found->active)
             co_return std::nullopt;
         co_return found->id;
