@@ -88,10 +88,11 @@ public:
             current = s_->keys;
             bool needed = !current || now - s_->fetched_at >= s_->options.max_age ||
                           (!kid.empty() && !current->find(kid));
+            // Every refetch, for an unknown kid or an old set, obeys the interval: a failing
+            // issuer is asked once per interval, never once per token.
             bool allowed =
                 !s_->fetching &&
-                (!s_->attempted || now - s_->attempted_at >= s_->options.min_refetch_interval ||
-                 (current && now - s_->fetched_at >= s_->options.max_age));
+                (!s_->attempted || now - s_->attempted_at >= s_->options.min_refetch_interval);
             if (needed && allowed) {
                 fetch = true;
                 s_->fetching = true;
