@@ -46,6 +46,23 @@ TEST_CASE("base64url is strict: one encoding per byte string", "[pagination]") {
     CHECK(base64url_decode("Zg") == "f");
 }
 
+TEST_CASE("the prepared HMAC-SHA256 matches RFC 4231", "[pagination]") {
+    auto hex = [](const pg::detail::hmac_sha256::tag& t) {
+        std::string out;
+        for (unsigned char c : t) {
+            out += "0123456789abcdef"[c >> 4];
+            out += "0123456789abcdef"[c & 15];
+        }
+        return out;
+    };
+    pg::detail::hmac_sha256 jefe("Jefe");
+    CHECK(hex(jefe.sign({"what do ya want ", "for nothing?"})) ==
+          "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    pg::detail::hmac_sha256 long_key(std::string(131, '\xaa'));
+    CHECK(hex(long_key.sign({"Test Using Larger Than Block-Size Key - Hash Key First"})) ==
+          "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}
+
 TEST_CASE("cursors round-trip every kind of key value", "[pagination]") {
     pg::cursor_codec<> codec({.keys = {key_a}});
     pg::cursor c{sample_key(), true, true};

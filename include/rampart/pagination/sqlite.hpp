@@ -62,7 +62,9 @@ public:
         int next = first_parameter;
         auto param = [&](const key_value& v) {
             out.parameters.push_back(v);
-            return "?" + std::to_string(next++);
+            std::string placeholder(1, '?');
+            placeholder += std::to_string(next++);
+            return placeholder;
         };
         std::string condition = q.position ? keyset_condition(q, param) : std::string{};
         if (!filter_.empty() || !condition.empty()) {
@@ -116,7 +118,10 @@ public:
         auto dot = name.find('.');
         if (dot != std::string_view::npos)
             return quoted(name.substr(0, dot)) + "." + quoted(name.substr(dot + 1));
-        return "\"" + std::string(name) + "\"";
+        std::string out(1, '"');
+        out += name;
+        out += '"';
+        return out;
     }
 
 private:
@@ -143,8 +148,12 @@ private:
                 return quoted(keys[0].name) + " " + op + " " + param(at[0]);
             std::string lhs = "(", rhs = "(";
             for (std::size_t i = 0; i < keys.size(); ++i) {
-                lhs += (i ? ", " : "") + quoted(keys[i].name);
-                rhs += (i ? ", " : "") + param(at[i]);
+                if (i) {
+                    lhs += ", ";
+                    rhs += ", ";
+                }
+                lhs += quoted(keys[i].name);
+                rhs += param(at[i]);
             }
             return lhs + ") " + op + " " + rhs + ")";
         }
