@@ -1,0 +1,89 @@
+// The examples of docs/sqlite.md, compiled and run.
+
+#include <rampart/sqlite.hpp>
+
+#include <rampart/errors/http_error.hpp>
+
+#include "support/run.hpp"
+#include "support/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <optional>
+#include <string>
+
+namespace asio = boost::asio;
+namespace sqlite = rampart::sqlite;
+
+namespace {
+
+// docs: schema
+constexpr std::array<sqlite::migration, 2> migrations{{
+    {1, "CREATE TABLE products (id INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+        "stock INTEGER NOT NULL CHECK (stock >= 0))"},
+    {2, "CREATE TABLE orders (id INTEGER PRIMARY KEY, "
+        "product_id INTEGER NOT NULL REFERENCES products(id), quantity INTEGER NOT NULL)"},
+}};
+
+// docs: read
+asio::awaitable<std::int64_t> stock_of(sqlite::database& db, std::int64_t id) {
+    co_return co_await db.run([id](sqlite::connection& c) {
+        auto& s = c.cached("SELECT stock FROM products WHERE id = ?");
+        s.bind(1, id);
+        if (!s.step())
+            throw rampart::not_found();
+        return s.column<std::int64_t>(0);
+    });
+}
+
+// docs: transaction
+asio::awaitable<std::optional<std::int64_t>> place_order(sqlite::database& db, std::int64_t product,
+                                                         std::int64_t quantity) {
+    co_return co_await db.transaction([=](sqlite::connection& c) -> std::optional<std::int64_t> {
+        c.cached("UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ?")
+            .bind_all(quantity, product, quantity)
+            .exec();
+        if (c.changes() == 0)
+            return std::nullopt; // unknown product or not enough stock: nothing changed
+        c.cached("INSERT INTO orders (product_id, quantity) VALUES (?, ?)")
+            .bind_all(product, quantity)
+            .exec();
+        return c.last_insert_rowid();
+    });
+}
+
+// docs: constraint
+asio::awaitable<void> add_order_row(sqlite::database& db, std::int64_t product) {
+    try {
+        co_await db.run([product](sqlite::connection& c) {
+            c.cached("INSERT INTO orders (product_id, quantity) VALUES (?, 1)")
+                .bind(1, product)
+                .exec();
+        });
+    } catch (const sqlite::constraint_error& e) {
+        if (e.foreign_key())
+            throw rampart::validation_error("product_id", "Unknown product.");
+        throw;
+    }
+}
+
+} // namespace
+
+TEST_CASE("docs: a database with migrations, reads, transactions, constraints", "[sqlite][docs]") {
+    rampart::test::temp_dir dir;
+    std::string path = dir.file("shop.db");
+    // docs: open
+    sqlite::database db({.path = path, .workers = 2, .migrations = migrations});
+
+    CHECK(db.applied_migrations() == 2);
+    rampart::test::run(db.run(
+        [](sqlite::connection& c) { c.exec("INSERT INTO products VALUES (7, 'Product 7', 3)"); }));
+    CHECK(rampart::test::run(stock_of(db, 7)) == 3);
+    CHECK_THROWS_AS(rampart::test::run(stock_of(db, 8)), rampart::not_found);
+    CHECK(rampart::test::run(place_order(db, 7, 2)) == std::optional<std::int64_t>{1});
+    CHECK(rampart::test::run(place_order(db, 7, 2)) == std::nullopt);
+    CHECK(rampart::test::run(stock_of(db, 7)) == 1);
+    CHECK_THROWS_AS(rampart::test::run(add_order_row(db, 999)), rampart::validation_error);
+    rampart::test::run(add_order_row(db, 7));
+}
