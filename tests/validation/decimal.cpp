@@ -170,3 +170,22 @@ TEST_CASE("parse_json: keeps the text of non-integer numbers", "[validation][par
     CHECK(doc.number_text(doc.root().at("b").at(2)) == "1e3");
     CHECK(doc.number_text(doc.root().at("c")) == "123456789012345678901234");
 }
+
+TEST_CASE("parse_json: each of many numbers keeps its own text", "[validation][parse]") {
+    std::string body = "{\"n\": [";
+    for (int i = 0; i < 3000; ++i) {
+        if (i)
+            body += ',';
+        body += std::to_string(i) + "." + std::to_string(i % 7) + "0";
+    }
+    body += "]}";
+    auto doc = parse_json(body);
+    const auto& items = doc.root().at("n").as_array();
+    REQUIRE(items.size() == 3000);
+    for (int i = 0; i < 3000; ++i) {
+        auto text = doc.number_text(items[static_cast<std::size_t>(i)]);
+        REQUIRE(text);
+        CHECK(*text == std::to_string(i) + "." + std::to_string(i % 7) + "0");
+    }
+    CHECK(!doc.number_text(doc.root()));
+}

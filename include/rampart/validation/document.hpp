@@ -8,7 +8,9 @@
 #include <boost/json/value.hpp>
 #include <boost/json/value_stack.hpp>
 
+#include <algorithm>
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,9 +41,13 @@ public:
 
     /// The text a double in this document was written as, when it came from parse_json.
     std::optional<std::string_view> number_text(const boost::json::value& v) const noexcept {
-        for (const auto& [p, text] : numbers_)
-            if (p == &v)
-                return std::string_view{text};
+        // Sorted by address: a body of thousands of decimals stays O(n log n), not O(n^2).
+        auto it = std::lower_bound(numbers_.begin(), numbers_.end(), &v,
+                                   [](const auto& entry, const boost::json::value* p) {
+                                       return std::less<>{}(entry.first, p);
+                                   });
+        if (it != numbers_.end() && it->first == &v)
+            return std::string_view{it->second};
         return std::nullopt;
     }
 
@@ -201,6 +207,8 @@ inline document parse_json(std::string_view text, const parse_limits& limits = {
         doc.numbers_.reserve(doubles.size());
         for (std::size_t i = 0; i < doubles.size(); ++i)
             doc.numbers_.emplace_back(doubles[i], std::move(h.double_texts[i]));
+        std::sort(doc.numbers_.begin(), doc.numbers_.end(),
+                  [](const auto& a, const auto& b) { return std::less<>{}(a.first, b.first); });
     }
     return doc;
 }
