@@ -1,0 +1,184 @@
+#ifndef RAMPART_REDIS_OPTIONS_HPP
+#define RAMPART_REDIS_OPTIONS_HPP
+
+#include <rampart/redis/error.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace rampart::redis {
+
+/** Where the server is and how the client treats it.
+
+    Build one with parse_url (`redis://:secret@10.0.0.5:6379/2`) and adjust the timings, or fill
+    it in directly. The defaults suit a request path: a call waits at most `command_timeout`
+    for its reply, and while Redis is down calls fail at once (no waiting) between reconnect
+    attempts, so a throttle can fall back without slowing every request.
+*/
+struct options {
+    /// Host name or IP address (IPv6 without brackets).
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 6379;
+    /// ACL user name (Redis 6+); empty for the `default` user.
+    std::string username;
+    /// Sent with `AUTH` on every connection when not empty.
+    std::string password;
+    /// Selected with `SELECT` on every connection when not 0.
+    unsigned db = 0;
+
+    /// The longest a connection attempt (resolve, connect, AUTH, SELECT) may take.
+    std::chrono::milliseconds connect_timeout{1000};
+    /// The longest a call waits for its reply. When a call times out the connection is reset
+    /// (replies after it could no longer be matched to their calls) and every call still in
+    /// flight on it fails.
+    std::chrono::milliseconds command_timeout{500};
+    /// The wait after the first failed connection attempt; it doubles after each further
+    /// failure, up to `backoff_max`. Zero retries at once. A connection that was working and
+    /// broke is retried at once, without waiting.
+    std::chrono::milliseconds backoff_initial{100};
+    std::chrono::milliseconds backoff_max{2000};
+    /// Calls waiting or in flight at most; more fail with error::too_many_pending so that a
+    /// stalled server cannot make the queue grow without bound.
+    std::size_t max_pending = 65536;
+};
+
+namespace detail {
+
+inline int hex_value(char c) noexcept {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+inline std::string percent_decode(std::string_view s, const char* what) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] != '%') {
+            out += s[i];
+            continue;
+        }
+        const bool complete = i + 2 < s.size();
+        const int hi = complete ? hex_value(s[i + 1]) : -1;
+        const int lo = complete ? hex_value(s[i + 2]) : -1;
+        if (hi < 0 || lo < 0)
+            throw url_error(std::string("invalid redis URL: bad percent-escape in the ") + what);
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+    }
+    return out;
+}
+
+inline bool parse_decimal(std::string_view s, std::uint64_t max, std::uint64_t& out) noexcept {
+    if (s.empty() || s.size() > 10)
+        return false;
+    std::uint64_t v = 0;
+    for (char c : s) {
+        if (c < '0' || c > '9')
+            return false;
+        v = v * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    if (v > max)
+        return false;
+    out = v;
+    return true;
+}
+
+} // namespace detail
+
+/** Reads `redis://[[user]:password@]host[:port][/db]` into options (other fields default).
+
+    The port defaults to 6379 and the database to 0; an IPv6 host is written in brackets
+    (`redis://[::1]:6379/0`); user and password may be percent-encoded. `rediss://` (TLS),
+    `unix://`, query parameters and anything malformed throw url_error with a message that
+    says what is wrong and never repeats the password.
+*/
+inline options parse_url(std::string_view url) {
+    options o;
+    constexpr std::string_view scheme = "redis://";
+    if (url.size() < scheme.size() || url.substr(0, scheme.size()) != scheme) {
+        if (url.substr(0, 9) == "rediss://")
+            throw url_error("invalid redis URL: TLS (rediss://) is not supported; use a TLS "
+                            "tunnel or a private network");
+        throw url_error("invalid redis URL: expected redis://host:port/db");
+    }
+    std::string_view rest = url.substr(scheme.size());
+    for (char c : rest)
+        if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
+            throw url_error("invalid redis URL: it contains a space or control character");
+    if (rest.find_first_of("?#") != std::string_view::npos)
+        throw url_error("invalid redis URL: query parameters and fragments are not supported");
+
+    std::string_view authority = rest.substr(0, rest.find('/'));
+    std::string_view path =
+        rest.size() > authority.size() ? rest.substr(authority.size() + 1) : std::string_view{};
+
+    if (auto at = authority.rfind('@'); at != std::string_view::npos) {
+        std::string_view userinfo = authority.substr(0, at);
+        authority = authority.substr(at + 1);
+        auto colon = userinfo.find(':');
+        if (colon == std::string_view::npos) {
+            // `redis://secret@host` is how some tools write a password alone.
+            o.password = detail::percent_decode(userinfo, "password");
+        } else {
+            o.username = detail::percent_decode(userinfo.substr(0, colon), "user name");
+            o.password = detail::percent_decode(userinfo.substr(colon + 1), "password");
+        }
+        if (o.password.empty())
+            throw url_error("invalid redis URL: empty password after '@'");
+    }
+
+    std::string_view port_text;
+    if (!authority.empty() && authority.front() == '[') {
+        auto close = authority.find(']');
+        if (close == std::string_view::npos)
+            throw url_error("invalid redis URL: '[' without ']' around an IPv6 address");
+        o.host = std::string(authority.substr(1, close - 1));
+        std::string_view after = authority.substr(close + 1);
+        if (!after.empty()) {
+            if (after.front() != ':')
+                throw url_error("invalid redis URL: unexpected text after the IPv6 address");
+            port_text = after.substr(1);
+            if (port_text.empty())
+                throw url_error("invalid redis URL: empty port after ':'");
+        }
+    } else {
+        auto colon = authority.find(':');
+        o.host = std::string(authority.substr(0, colon));
+        if (colon != std::string_view::npos) {
+            port_text = authority.substr(colon + 1);
+            if (port_text.empty())
+                throw url_error("invalid redis URL: empty port after ':'");
+        }
+    }
+    if (o.host.empty())
+        throw url_error("invalid redis URL: the host is missing");
+    for (char c : o.host)
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '-' || c == '_' || c == ':' || c == '%'))
+            throw url_error("invalid redis URL: the host contains an invalid character");
+    if (!port_text.empty()) {
+        std::uint64_t port = 0;
+        if (!detail::parse_decimal(port_text, 65535, port) || port == 0)
+            throw url_error("invalid redis URL: the port must be a number from 1 to 65535");
+        o.port = static_cast<std::uint16_t>(port);
+    }
+    if (!path.empty()) {
+        std::uint64_t db = 0;
+        if (!detail::parse_decimal(path, 1u << 30, db))
+            throw url_error("invalid redis URL: the database after '/' must be a number");
+        o.db = static_cast<unsigned>(db);
+    }
+    return o;
+}
+
+} // namespace rampart::redis
+
+#endif
