@@ -263,18 +263,19 @@ public:
                              "The request URI is too long.");
 
         route_match m;
-        std::array<std::string_view, max_path_segments> segs;
+        segment_list list;
+        std::string_view* segs = list.items;
         std::size_t n = split(t.path, segs, access::decoded(m));
 
         const route_table::node* node = nullptr;
         auto& values = access::values(m);
         auto& count = access::count(m);
         if (!unversioned.table.empty())
-            node = unversioned.table.match(segs.data(), n, matchers, values.data(), count);
+            node = unversioned.table.match(segs, n, matchers, values.data(), count);
         if (!node) {
             std::size_t skip = 0;
-            const version_entry* v = resolve_version(req, t, segs.data(), n, skip);
-            node = v->table.match(segs.data() + skip, n - skip, matchers, values.data(), count);
+            const version_entry* v = resolve_version(req, t, segs, n, skip);
+            node = v->table.match(segs + skip, n - skip, matchers, values.data(), count);
             if (!node)
                 throw not_found();
             access::version(m) = v;
@@ -425,29 +426,30 @@ private:
         return path;
     }
 
-    /// Splits `path` (begins with '/') into decoded segments. Percent-decoding happens per
-    /// segment after splitting, so `%2F` stays inside its segment.
-    static std::size_t split(std::string_view path,
-                             std::array<std::string_view, max_path_segments>& segs,
+    /// Splits `path` (begins with '/') into decoded segments, in one pass. Percent-decoding
+    /// happens per segment after splitting, so `%2F` stays inside its segment.
+    static std::size_t split(std::string_view path, std::string_view* segs,
                              std::vector<char>& buffer) {
-        bool escaped = false;
-        for (unsigned char c : path) {
-            if (c <= 0x20 || c >= 0x7f)
-                throw bad_request("The request path holds a byte that must be percent-encoded.",
-                                  "invalid_path");
-            escaped = escaped || c == '%';
-        }
-        if (escaped)
-            buffer.resize(path.size());
-        std::size_t used = 0;
         std::size_t n = 0;
-        std::string_view rest = path.substr(1);
-        while (true) {
-            auto slash = rest.find('/');
-            std::string_view seg = rest.substr(0, slash);
-            if (n == segs.size())
+        std::size_t used = 0;
+        std::size_t start = 1;
+        bool escaped = false;
+        const char* p = path.data();
+        for (std::size_t i = 1; i <= path.size(); ++i) {
+            if (i < path.size() && p[i] != '/') {
+                auto c = static_cast<unsigned char>(p[i]);
+                if (c <= 0x20 || c >= 0x7f)
+                    throw bad_request("The request path holds a byte that must be percent-encoded.",
+                                      "invalid_path");
+                escaped = escaped || c == '%';
+                continue;
+            }
+            if (n == max_path_segments)
                 throw not_found();
-            if (seg.find('%') != std::string_view::npos) {
+            std::string_view seg{p + start, i - start};
+            if (escaped) {
+                if (buffer.empty())
+                    buffer.resize(path.size()); // once: later views must stay valid
                 segment_error error = segment_error::none;
                 std::size_t len = percent_decode(seg, buffer.data() + used, error);
                 if (error == segment_error::nul_byte)
@@ -461,12 +463,12 @@ private:
                     throw bad_request("The request path is not UTF-8 once decoded.",
                                       "invalid_path");
             }
-            if (seg == "." || seg == "..")
-                throw not_found(); // never normalised into another route
-            segs[n++] = seg;
-            if (slash == std::string_view::npos)
-                break;
-            rest.remove_prefix(slash + 1);
+            if (seg.size() <= 2 && (seg == "." || seg == ".."))
+                throw not_found();            // never normalised into another route
+            std::construct_at(segs + n, seg); // starts the union member's lifetime
+            ++n;
+            start = i + 1;
+            escaped = false;
         }
         return n;
     }

@@ -9,6 +9,7 @@
 #include <array>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <stdexcept>
@@ -186,6 +187,14 @@ inline std::vector<pattern_segment> parse_pattern(std::string_view pattern,
     return out;
 }
 
+/// Room for a path's segment views, left uninitialised: only the `count` split wrote are read.
+struct segment_list {
+    segment_list() noexcept {}
+    union {
+        std::string_view items[max_path_segments];
+    };
+};
+
 /// What one matched parameter captured: the decoded segment. Its name comes from the route
 /// the method resolves to (two methods on one path may name their parameters differently).
 using capture = std::string_view;
@@ -245,17 +254,15 @@ public:
                 }
             } else {
                 auto& lits = nodes_[at].literals;
-                auto it = std::lower_bound(
-                    lits.begin(), lits.end(), seg.text,
-                    [](const auto& l, const std::string& s) { return l.first < s; });
+                auto it = std::lower_bound(lits.begin(), lits.end(), std::string_view{seg.text},
+                                           literal_less);
                 if (it != lits.end() && it->first == seg.text) {
                     at = it->second;
                 } else {
                     auto child = new_node();
                     auto& ls = nodes_[at].literals;
-                    auto pos = std::lower_bound(
-                        ls.begin(), ls.end(), seg.text,
-                        [](const auto& l, const std::string& s) { return l.first < s; });
+                    auto pos = std::lower_bound(ls.begin(), ls.end(), std::string_view{seg.text},
+                                                literal_less);
                     ls.insert(pos, {seg.text, child});
                     at = child;
                 }
@@ -322,6 +329,16 @@ public:
     }
 
 private:
+    /// Literals are ordered by length first: most comparisons then never reach memcmp.
+    static bool literal_less(const std::pair<std::string, std::uint32_t>& l,
+                             std::string_view v) noexcept {
+        if (l.first.size() != v.size())
+            return l.first.size() < v.size();
+        if (v.empty() || l.first[0] != v[0])
+            return !v.empty() && l.first[0] < v[0];
+        return std::memcmp(l.first.data(), v.data(), v.size()) < 0;
+    }
+
     std::uint32_t new_node() {
         nodes_.emplace_back();
         return static_cast<std::uint32_t>(nodes_.size() - 1);
@@ -334,10 +351,9 @@ private:
             return n.endpoints.empty() ? nullptr : &n;
         std::string_view s = segs[0];
         if (!n.literals.empty()) {
-            auto it = std::lower_bound(
-                n.literals.begin(), n.literals.end(), s,
-                [](const auto& l, std::string_view v) { return std::string_view{l.first} < v; });
-            if (it != n.literals.end() && it->first == s)
+            auto it = std::lower_bound(n.literals.begin(), n.literals.end(), s, literal_less);
+            if (it != n.literals.end() && it->first.size() == s.size() &&
+                std::memcmp(it->first.data(), s.data(), s.size()) == 0)
                 if (auto* r = match_from(nodes_[it->second], segs + 1, size - 1, matchers, captures,
                                          count))
                     return r;
