@@ -135,9 +135,9 @@ public:
         plan p = make_plan(ctx, std::move(filters));
         rows_type rows;
         if constexpr (detail::awaitable_result<result>::value)
-            rows = co_await source(p.query);
+            rows = co_await source(query_of(p));
         else
-            rows = source(p.query);
+            rows = source(query_of(p));
         co_return finish(p, std::move(rows), key_of, ctx);
     }
 
@@ -147,7 +147,7 @@ public:
                       std::string filters = {}) const
         -> page<typename std::invoke_result_t<Source&, const page_query&>::value_type> {
         plan p = make_plan(ctx, std::move(filters));
-        return finish(p, source(p.query), key_of, ctx);
+        return finish(p, source(query_of(p)), key_of, ctx);
     }
 
 private:
@@ -156,7 +156,6 @@ private:
         std::string scope;
         std::optional<cursor> from;
         std::size_t page_size;
-        page_query query;
     };
 
     std::string scope_for(std::string_view filters) const {
@@ -201,14 +200,20 @@ private:
             if (!p.from || !fits_ordering(p.from->position))
                 invalid_cursor();
         }
-        p.query.ordering = &options_.ordering;
-        p.query.limit = p.page_size + 1;
-        if (p.from) {
-            p.query.position = &p.from->position;
-            p.query.backward = p.from->backward;
-            p.query.inclusive = p.from->inclusive;
-        }
         return p;
+    }
+
+    /// The source's query; it points into `p`, so it is made where `p` stays put.
+    page_query query_of(const plan& p) const noexcept {
+        page_query q;
+        q.ordering = &options_.ordering;
+        q.limit = p.page_size + 1;
+        if (p.from) {
+            q.position = &p.from->position;
+            q.backward = p.from->backward;
+            q.inclusive = p.from->inclusive;
+        }
+        return q;
     }
 
     bool fits_ordering(const key& position) const noexcept {
@@ -231,7 +236,7 @@ private:
         bool more = rows.size() > p.page_size;
         if (more)
             rows.resize(p.page_size);
-        if (p.query.backward)
+        if (p.from && p.from->backward)
             std::reverse(rows.begin(), rows.end());
         out.results = std::move(rows);
 

@@ -19,7 +19,7 @@ namespace rampart::pagination {
     The pointers stay valid until the source's result is delivered.
 */
 struct page_query {
-    const pagination::ordering* ordering;
+    const pagination::ordering* ordering = nullptr;
     const key* position = nullptr;
     bool backward = false;
     bool inclusive = false;
