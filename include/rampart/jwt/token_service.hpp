@@ -117,8 +117,9 @@ inline bool json_media_type(std::string_view ct) noexcept {
     if (equals_ignoring_case(ct, "application/json"))
         return true;
     auto slash = ct.find('/');
-    return slash != std::string_view::npos && equals_ignoring_case(ct.substr(0, slash), "application") &&
-           ct.size() > 5 && equals_ignoring_case(ct.substr(ct.size() - 5), "+json");
+    return slash != std::string_view::npos &&
+           equals_ignoring_case(ct.substr(0, slash), "application") && ct.size() > 5 &&
+           equals_ignoring_case(ct.substr(ct.size() - 5), "+json");
 }
 
 /** The request body as a JSON object: JSON media type (415), at most `max_size` bytes (413),
@@ -327,7 +328,7 @@ public:
         boost::json::object carried;
         for (const auto& c : claims) {
             auto k = c.key();
-            if (k != issuer_.options().token_type_claim && k != "exp" && k != "iat" &&
+            if (k != issuer_.options().token_type_claim && k != "exp" && k != "iat" && k != "nbf" &&
                 k != issuer_.options().jti_claim)
                 carried[k] = c.value();
         }
