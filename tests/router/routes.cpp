@@ -4,7 +4,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 using namespace rampart;
 using test::echo_route;
@@ -414,4 +417,27 @@ TEST_CASE("match() reports the route without running it") {
     CHECK(moved.find(http::verb::post) == nullptr);
     CHECK(moved.find(http::verb::head) != nullptr);
     CHECK_THROWS_AS(api.match(test::make_request(http::verb::get, "/api/v2/none/")), not_found);
+}
+
+TEST_CASE("one router dispatches from many threads at once", "[concurrency]") {
+    router api = shop_router();
+    auto svc = stack(error_envelope<>{}).wrap(api);
+    std::vector<std::thread> threads;
+    std::atomic<int> wrong{0};
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 300; ++i) {
+                std::string id = std::to_string(t * 1000 + i);
+                std::string version = (i % 2) ? "v1" : "v2";
+                auto res = send(svc, http::verb::get, "/api/" + version + "/files/x%2F" + id + "/");
+                if (res.body() != "version=" + version + " name=x/" + id)
+                    ++wrong;
+                if (api.urls().path("product-detail", version, {{"id", id}}) !=
+                    "/api/" + version + "/products/" + id + "/")
+                    ++wrong;
+            }
+        });
+    for (auto& th : threads)
+        th.join();
+    CHECK(wrong == 0);
 }
