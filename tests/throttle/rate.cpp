@@ -70,7 +70,9 @@ TEST_CASE("parse_rate refuses bad specs with a message naming the problem", "[th
     CHECK_THAT(parse_error_of("10/secondss"), Catch::Contains("unknown unit"));
     // The message quotes the spec, printable and bounded.
     CHECK_THAT(parse_error_of("10/x\r\n"), Catch::Contains("\"10/x??\""));
-    CHECK(parse_error_of(std::string(1000, '9') + "/s").size() < 300);
+    std::string long_count(1000, '9');
+    long_count += "/s";
+    CHECK(parse_error_of(long_count).size() < 300);
     CHECK_THAT(parse_error_of("abc"), Catch::Contains("N/second, N/minute, N/hour or N/day"));
 }
 
