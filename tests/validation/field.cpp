@@ -479,15 +479,21 @@ check_result not_reserved(const std::string& name) {
     return std::nullopt;
 }
 
+coded_check_result not_taken(const std::string& name) {
+    if (name == "alice")
+        return rampart::error_detail{"This username is taken.", "unique"};
+    return std::nullopt;
+}
+
 const auto signup_schema =
-    schema<signup>(field(&signup::username, "username").not_blank().validate(not_reserved),
-                   field(&signup::password, "password").min_length(8),
-                   field(&signup::password2, "password2"),
-                   field(&signup::age, "age").min(0).validate([](int age) -> check_result {
-                       if (age % 2 == 1)
-                           return "Only even ages, for this test.";
-                       return std::nullopt;
-                   }))
+    schema<signup>(
+        field(&signup::username, "username").not_blank().validate(not_reserved).validate(not_taken),
+        field(&signup::password, "password").min_length(8), field(&signup::password2, "password2"),
+        field(&signup::age, "age").min(0).validate([](int age) -> check_result {
+            if (age % 2 == 1)
+                return "Only even ages, for this test.";
+            return std::nullopt;
+        }))
         .validate_with([](const signup& s, rampart::field_errors& errors) {
             if (s.password != s.password2)
                 errors.add("password2", "Passwords do not match.");
@@ -510,6 +516,16 @@ TEST_CASE("field validators run after the field's rules pass", "[validation]") {
               signup_schema.parse(R"({"username": "bob", "password": "longenough",
                                       "password2": "longenough", "age": -1})");
           }) == R"({"age":["Ensure this value is greater than or equal to 0."]})");
+}
+
+TEST_CASE("a field validator may choose its error code", "[validation]") {
+    auto e = field_errors_of([] {
+        signup_schema.parse(R"({"username": "alice", "password": "longenough",
+                                "password2": "longenough", "age": 2})");
+    });
+    REQUIRE(e.messages("username").size() == 1);
+    CHECK(e.messages("username")[0].message == "This username is taken.");
+    CHECK(e.messages("username")[0].code == "unique");
 }
 
 TEST_CASE("object validators run only when every field passed, in order", "[validation]") {

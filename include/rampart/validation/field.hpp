@@ -35,6 +35,9 @@ inline constexpr std::string_view non_field_errors = "non_field_errors";
 /// What a field validator returns: nullopt when the value is fine, else the message.
 using check_result = std::optional<std::string>;
 
+/// What a field validator returns when its failures need their own code (`{"Taken.", "unique"}`).
+using coded_check_result = std::optional<error_detail>;
+
 namespace detail {
 
 template <class V>
@@ -203,6 +206,20 @@ template <class T>
 struct is_schema : std::false_type {};
 
 struct rebuild_tag {};
+
+/// Adds a validator's failure, if any; returns whether it passed.
+inline bool report(field_errors& errors, std::string_view key, check_result r) {
+    if (!r)
+        return true;
+    errors.add(key, std::move(*r), "invalid");
+    return false;
+}
+inline bool report(field_errors& errors, std::string_view key, coded_check_result r) {
+    if (!r)
+        return true;
+    errors.add(key, std::move(r->message), std::move(r->code));
+    return false;
+}
 enum class presence { required, optional, defaulted };
 
 template <class V>
@@ -422,16 +439,19 @@ public:
     /** Adds a validator: `check_result(const T&)` or
         `asio::awaitable<check_result>(const T&)` when it needs I/O. It runs only when the value
         passed the type check and every rule, and never on null. A message it returns is added
-        with code `invalid`. Asynchronous validators run after all fields are bound, and only
+        with code `invalid`; return coded_check_result (std::optional<error_detail>) instead to
+        choose the code. Asynchronous validators run after all fields are bound, and only
         through validate_async / read.
     */
     template <class F>
     auto validate(F check) && {
         using R = std::invoke_result_t<const F&, const base_type&>;
         static_assert(std::is_convertible_v<R, check_result> ||
-                          std::same_as<R, boost::asio::awaitable<check_result>>,
+                          std::same_as<R, coded_check_result> ||
+                          std::same_as<R, boost::asio::awaitable<check_result>> ||
+                          std::same_as<R, boost::asio::awaitable<coded_check_result>>,
                       "a field validator returns check_result (std::optional<std::string>) or "
-                      "asio::awaitable<check_result>");
+                      "coded_check_result, or an asio::awaitable of one");
         return def<Owner, V, Extra, Checks..., F>(
             std::move(*this), std::tuple_cat(std::move(checks_), std::tuple<F>(std::move(check))));
     }
@@ -465,11 +485,8 @@ public:
                     [&](const auto& c) {
                         using R = std::invoke_result_t<decltype(c), const base_type&>;
                         if constexpr (!detail::is_awaitable<R>::value) {
-                            check_result r = c(*target);
-                            if (r) {
-                                errors.add(key, std::move(*r), "invalid");
+                            if (!detail::report(errors, key, c(*target)))
                                 ok = false;
-                            }
                         }
                     }(check),
                     ...);
@@ -586,9 +603,7 @@ private:
             const auto& c = std::get<I>(checks_);
             using R = std::invoke_result_t<decltype(c), const base_type&>;
             if constexpr (detail::is_awaitable<R>::value) {
-                check_result r = co_await c(value);
-                if (r)
-                    errors.add(key, std::move(*r), "invalid");
+                detail::report(errors, key, co_await c(value));
             }
             co_await run_async_from<I + 1>(value, errors, key);
         }
