@@ -486,6 +486,36 @@ inline std::string key::private_pem() const {
 
 namespace detail {
 
+/// Writes the DER ECDSA-Sig-Value (SEQUENCE of two INTEGERs) for raw R||S halves of `size`
+/// bytes into `out` (at least 2 * size + 9 bytes) and returns its length.
+inline std::size_t ecdsa_raw_to_der(const unsigned char* raw, std::size_t size,
+                                    unsigned char* out) noexcept {
+    unsigned char body[2 * (66 + 3)];
+    std::size_t body_len = 0;
+    for (int half = 0; half < 2; ++half) {
+        const unsigned char* p = raw + half * size;
+        std::size_t n = size;
+        while (n > 1 && *p == 0) { // minimal encoding: no leading zero bytes...
+            ++p;
+            --n;
+        }
+        bool pad = (*p & 0x80) != 0; // ...but one when the high bit would make it negative
+        body[body_len++] = 0x02;
+        body[body_len++] = static_cast<unsigned char>(n + (pad ? 1 : 0));
+        if (pad)
+            body[body_len++] = 0;
+        std::memcpy(body + body_len, p, n);
+        body_len += n;
+    }
+    std::size_t len = 0;
+    out[len++] = 0x30;
+    if (body_len >= 0x80)
+        out[len++] = 0x81;
+    out[len++] = static_cast<unsigned char>(body_len);
+    std::memcpy(out + len, body, body_len);
+    return len + body_len;
+}
+
 /// Starts a digest-sign or digest-verify operation for `m`'s algorithm.
 inline bool init_digest(EVP_MD_CTX* ctx, const key_material& m, bool signing) noexcept {
     EVP_PKEY_CTX* pctx = nullptr;
@@ -563,24 +593,9 @@ inline bool key::verify(std::string_view input, std::string_view signature) cons
         std::size_t size = detail::ec_coordinate_size(m.alg);
         if (signature.size() != 2 * size)
             return false;
-        detail::ecdsa_sig_ptr es(ECDSA_SIG_new());
-        BIGNUM* r = BN_bin2bn(sig, static_cast<int>(size), nullptr);
-        BIGNUM* s = BN_bin2bn(sig + size, static_cast<int>(size), nullptr);
-        if (!es || !r || !s || !ECDSA_SIG_set0(es.get(), r, s)) {
-            BN_free(r);
-            BN_free(s);
-            ERR_clear_error();
-            return false;
-        }
-        unsigned char* out = der;
-        int n = i2d_ECDSA_SIG(es.get(), nullptr);
-        if (n <= 0 || static_cast<std::size_t>(n) > sizeof der ||
-            i2d_ECDSA_SIG(es.get(), &out) != n) {
-            ERR_clear_error();
-            return false;
-        }
+        // JWS sends R||S; OpenSSL verifies DER. Encoded here directly: no allocations.
+        sig_len = detail::ecdsa_raw_to_der(sig, size, der);
         sig = der;
-        sig_len = static_cast<std::size_t>(n);
     }
     detail::md_ctx_ptr ctx(EVP_MD_CTX_new());
     bool ok =
