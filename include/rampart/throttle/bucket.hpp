@@ -45,18 +45,19 @@ public:
         if (cost > r.tokens)
             return {false, remaining(r), std::chrono::nanoseconds::max(), reset(r)};
         const u128 need = units(cost, r);
-        if (debt_ + need <= capacity) {
-            debt_ += need;
+        if (debt_.value + need <= capacity) {
+            debt_.value += need;
             return {true, remaining(r), std::chrono::nanoseconds::zero(), reset(r)};
         }
-        return {false, remaining(r), ceil_div_ns(debt_ + need - capacity, r.tokens), reset(r)};
+        return {false, remaining(r), ceil_div_ns(debt_.value + need - capacity, r.tokens),
+                reset(r)};
     }
 
     /// Gives back `cost` tokens (never beyond full).
     void refund(const rate& r, std::uint64_t cost, time_point now) noexcept {
         catch_up(r, now);
         const u128 give = units(cost, r);
-        debt_ = debt_ > give ? debt_ - give : 0;
+        debt_.value = debt_.value > give ? debt_.value - give : 0;
     }
 
     /// Whether the bucket is full at `now` (a full bucket can be forgotten: a new one is the
@@ -64,7 +65,7 @@ public:
     bool full(const rate& r, time_point now) const noexcept {
         token_bucket copy = *this;
         copy.catch_up(r, now);
-        return copy.debt_ == 0;
+        return copy.debt_.value == 0;
     }
 
     /// Whole tokens available at `now`. Does not change the bucket.
@@ -104,29 +105,34 @@ private:
             // Elapsed time is at most 2^64 ns, times at most 2^64 tokens: fits in 128 bits.
             const u128 refill =
                 u128{static_cast<std::uint64_t>(t) - static_cast<std::uint64_t>(last_)} * r.tokens;
-            debt_ = debt_ > refill ? debt_ - refill : 0;
+            debt_.value = debt_.value > refill ? debt_.value - refill : 0;
         } else {
             const u128 lost =
                 u128{static_cast<std::uint64_t>(last_) - static_cast<std::uint64_t>(t)} * r.tokens;
-            debt_ =
-                lost >= capacity - (debt_ < capacity ? debt_ : capacity) ? capacity : debt_ + lost;
+            debt_.value = lost >= capacity - (debt_.value < capacity ? debt_.value : capacity)
+                              ? capacity
+                              : debt_.value + lost;
         }
-        if (debt_ > capacity)
-            debt_ = capacity;
+        if (debt_.value > capacity)
+            debt_.value = capacity;
         last_ = t;
     }
 
     std::uint64_t remaining(const rate& r) const noexcept {
         const u128 capacity = units(r.tokens, r);
         return static_cast<std::uint64_t>(
-            divide(capacity - debt_, static_cast<std::uint64_t>(r.period.count())));
+            divide(capacity - debt_.value, static_cast<std::uint64_t>(r.period.count())));
     }
     std::chrono::nanoseconds reset(const rate& r) const noexcept {
-        return ceil_div_ns(debt_, r.tokens);
+        return ceil_div_ns(debt_.value, r.tokens);
     }
 
     std::int64_t last_;
-    u128 debt_ = 0;
+    // 8-byte aligned, so a bucket is 24 bytes rather than 32 (more of them per cache line).
+    struct __attribute__((packed, aligned(8))) debt_cell {
+        u128 value;
+    };
+    debt_cell debt_{0};
 };
 
 } // namespace rampart::throttle
