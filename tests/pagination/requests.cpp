@@ -133,6 +133,11 @@ TEST_CASE("link bases: a given URL, a callable, or the request with a checked Ho
             ctx, [&](const pg::page_query& q) { return pg::select_page(rows, key_of, q); }, key_of);
         CHECK(page.next->rfind("https://shop.example/api/v1/items/?page_size=2&cursor=", 0) == 0);
     }
+    SECTION("a fixed string") {
+        auto p = by_id({.base_url = pg::fixed_base_url("https://cdn.example/items/")});
+        CHECK(list(p, "/x/?page_size=2")
+                  .next->rfind("https://cdn.example/items/?page_size=2&cursor=", 0) == 0);
+    }
     SECTION("the request, with the configured scheme") {
         auto p = by_id({.scheme = "https", .allowed_hosts = {"API.example.com"}});
         CHECK(list(p, "/items/").next->rfind("https://api.example.com:8080/items/?cursor=", 0) ==

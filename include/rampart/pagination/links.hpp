@@ -32,6 +32,11 @@ struct link_options {
     std::vector<std::string> allowed_hosts = {};
 };
 
+/// A `link_options::base_url` that is always `url` (absolute, without query).
+inline std::function<std::string(const context&)> fixed_base_url(std::string url) {
+    return [url = std::move(url)](const context&) { return url; };
+}
+
 namespace detail {
 
 inline bool valid_host(std::string_view host, std::string_view& name) noexcept {
