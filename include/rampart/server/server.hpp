@@ -278,9 +278,14 @@ private:
                 std::min<std::size_t>(config_.header_limit, UINT32_MAX)));
             parser.body_limit(config_.body_limit);
             stream.expires_after(config_.read_timeout);
-            auto [header_ec, header_n] =
-                co_await http::async_read_header(stream, buffer, parser, as_tuple(use_awaitable));
-            ec = header_ec;
+            // Usually the whole request came with the first read: parse it without another
+            // asynchronous operation, and read only when more is needed.
+            ec = parse_buffered(parser, buffer);
+            if (!ec && !parser.is_header_done()) {
+                auto [header_ec, header_n] = co_await http::async_read_header(
+                    stream, buffer, parser, as_tuple(use_awaitable));
+                ec = header_ec;
+            }
             if (!ec && !parser.is_done()) {
                 if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
                     response go_on{http::status::continue_, 11};
@@ -318,8 +323,7 @@ private:
             }
 
             // The handler may ask to close; its response's own version says nothing here.
-            bool handler_closes =
-                http::token_list{res[http::field::connection]}.exists("close");
+            bool handler_closes = http::token_list{res[http::field::connection]}.exists("close");
             res.version(version);
             keep_alive = keep_alive && !handler_closes && !stopping_.load();
             res.keep_alive(keep_alive);
@@ -345,6 +349,22 @@ private:
                 co_return;
             }
         }
+    }
+
+    /// Feeds the parser what the buffer already holds (the header, and the body when it is
+    /// there too); running out of bytes is not an error, the caller reads more.
+    static boost::system::error_code parse_buffered(http::request_parser<http::string_body>& parser,
+                                                    beast::flat_buffer& buffer) {
+        boost::system::error_code ec;
+        while (buffer.size() != 0 && !parser.is_done()) {
+            auto used = parser.put(buffer.data(), ec);
+            buffer.consume(used);
+            if (ec == http::error::need_more)
+                return {};
+            if (ec || used == 0)
+                break;
+        }
+        return ec;
     }
 
     /// Makes the framing headers agree with the body, whatever the handler set.
