@@ -194,6 +194,26 @@ TEST_CASE("a write lock held elsewhere beyond the retries is a 503, cause logged
     CHECK(rampart::test::run(db.run(read_hits)) == 3);
 }
 
+TEST_CASE("a statement left part-way through its rows does not block the next write", "[sqlite]") {
+    temp_dir dir;
+    sqlite::database db({.path = dir.file("db.sqlite"), .workers = 1, .migrations = schema});
+    rampart::test::run(db.run(
+        [](sqlite::connection& c) { c.exec("INSERT INTO counters VALUES ('a', 1), ('b', 2)"); }));
+    // Reads one row of two and leaves the statement where it is.
+    CHECK(rampart::test::run(db.run([](sqlite::connection& c) {
+              auto& s = c.cached("SELECT value FROM counters ORDER BY name");
+              s.step();
+              return s.column<int>(0);
+          })) == 1);
+    // Another process writes: a snapshot kept open since the read is now stale.
+    sqlite::connection other(dir.file("db.sqlite"));
+    other.exec("UPDATE counters SET value = 7 WHERE name = 'hits'");
+    rampart::test::run(db.transaction([](sqlite::connection& c) {
+        c.exec("UPDATE counters SET value = value + 1 WHERE name = 'hits'");
+    }));
+    CHECK(rampart::test::run(db.run(read_hits)) == 8);
+}
+
 TEST_CASE("a read-only database file answers reads and turns writes into 503", "[sqlite]") {
     temp_dir dir;
     std::string path = dir.file("db.sqlite");

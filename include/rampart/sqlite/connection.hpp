@@ -91,6 +91,20 @@ public:
         return cache_.emplace(std::string(sql), prepare(sql)).first->second;
     }
 
+    /** Resets every statement of this connection left part-way through its rows.
+
+        A statement that has returned a row and was not stepped to the end keeps a read
+        transaction, and so an old snapshot, open. A later write on this connection then fails
+        at once with SQLITE_BUSY (the snapshot is stale; no busy timeout helps). `database`
+        calls this after every `run`, so nothing stays open between calls.
+    */
+    void reset_statements() noexcept {
+        for (sqlite3_stmt* s = sqlite3_next_stmt(db_.get(), nullptr); s;
+             s = sqlite3_next_stmt(db_.get(), s))
+            if (sqlite3_stmt_busy(s))
+                sqlite3_reset(s);
+    }
+
     /// Rows changed by the last INSERT, UPDATE or DELETE.
     std::int64_t changes() const noexcept { return sqlite3_changes64(db_.get()); }
     std::int64_t last_insert_rowid() const noexcept { return sqlite3_last_insert_rowid(db_.get()); }

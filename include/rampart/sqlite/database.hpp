@@ -230,6 +230,7 @@ private:
                     queue.pop_front();
                 }
                 next->run(c, log);
+                c.reset_statements();
             }
         }
     };
