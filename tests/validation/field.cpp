@@ -436,6 +436,20 @@ TEST_CASE("unknown fields: ignored by default, rejected by option", "[validation
           R"({"x":["Unknown field."],"y":["Unknown field."]})");
     auto e = field_errors_of([] { strict_schema.parse(R"({"a": 1, "x": 1})"); });
     CHECK(first_code(e, "x") == "unknown_field");
+    // Client key names come back bounded: 20 at most, each at most 64 bytes of whole characters.
+    std::string body = R"({"a": 1)";
+    for (int i = 0; i < 30; ++i)
+        body += ", \"k" + std::to_string(i) + "\": 0";
+    body += ", \"" + std::string(63, 'x') + "é\": 0}";
+    e = field_errors_of([&] { strict_schema.parse(body); });
+    auto j = e.to_json();
+    CHECK(j.size() == 20);
+    CHECK(j.contains("k0"));
+    CHECK(j.contains("k19"));
+    CHECK(!j.contains("k20"));
+    e = field_errors_of(
+        [&] { strict_schema.parse(R"({"a": 1, ")" + std::string(63, 'x') + "é\": 0}"); });
+    CHECK(e.contains(std::string(63, 'x')));
 }
 
 TEST_CASE("type-check messages can be overridden", "[validation]") {

@@ -72,7 +72,8 @@ public:
         : fields_(std::move(fields)), checks_(std::move(checks)), policy_(policy),
           unknown_message_(std::move(unknown_message)) {}
 
-    /// Reports keys the schema does not declare as errors (code `unknown_field`).
+    /// Reports keys the schema does not declare as errors (code `unknown_field`): the first 20
+    /// of them, each name cut to at most 64 bytes (on a UTF-8 character boundary).
     schema_def&& reject_unknown(std::string message = "Unknown field.") && {
         policy_ = unknown_fields::reject;
         unknown_message_ = std::move(message);
@@ -197,12 +198,19 @@ private:
         }
         (std::index_sequence_for<Fields...>{});
         if (policy_ == unknown_fields::reject) {
+            // The client's key names come back as error keys: report a bounded number of them,
+            // each cut to a bounded length, so the error body cannot be made to mirror a body.
+            std::size_t reported = 0;
             for (const auto& kv : obj) {
                 std::string_view key(kv.key().data(), kv.key().size());
                 bool known = std::apply(
                     [&](const auto&... f) { return ((f.name() == key) || ...); }, fields_);
-                if (!known)
-                    errors.add(key, unknown_message_, "unknown_field");
+                if (known)
+                    continue;
+                if (reported++ == max_unknown_reported)
+                    break;
+                errors.add(detail::utf8_prefix(key, max_unknown_key_bytes), unknown_message_,
+                           "unknown_field");
             }
         }
     }
@@ -249,6 +257,9 @@ private:
             co_await run_checks<I + 1>(out, errors);
         }
     }
+
+    static constexpr std::size_t max_unknown_reported = 20;
+    static constexpr std::size_t max_unknown_key_bytes = 64;
 
     std::tuple<Fields...> fields_;
     std::tuple<Checks...> checks_;

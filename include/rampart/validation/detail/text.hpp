@@ -47,6 +47,16 @@ inline std::optional<std::size_t> utf8_length(std::string_view s) noexcept {
     return count;
 }
 
+/// At most `max` bytes of valid UTF-8 `s`, never cutting a character in two.
+inline std::string_view utf8_prefix(std::string_view s, std::size_t max) noexcept {
+    if (s.size() <= max)
+        return s;
+    std::size_t n = max;
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80)
+        --n;
+    return s.substr(0, n);
+}
+
 /// Whether `s` is empty or only ASCII white space.
 inline bool is_blank(std::string_view s) noexcept {
     for (char c : s)
