@@ -22,10 +22,11 @@ namespace detail {
 struct key_material {
     algorithm alg{};
     std::string kid;
-    std::string secret; // HMAC only; wiped in the destructor
-    mac_ctx_ptr mac;    // HMAC: a context already keyed, duplicated per use
-    pkey_ptr pkey;      // asymmetric only
-    md_ptr md;          // the digest (null for EdDSA and HMAC)
+    std::string secret;         // HMAC only; wiped in the destructor
+    mac_ctx_ptr mac;            // HMAC: a context already keyed, duplicated per use
+    pkey_ptr pkey;              // asymmetric only
+    md_ptr md;                  // the digest (null for EdDSA and HMAC)
+    md_ctx_ptr verify_template; // RSA/ECDSA: a verify context set up once, copied per use
     bool has_private = false;
 
     key_material() = default;
@@ -95,6 +96,8 @@ inline bool is_pss(algorithm alg) noexcept {
     return alg == algorithm::ps256 || alg == algorithm::ps384 || alg == algorithm::ps512;
 }
 
+inline bool init_digest(EVP_MD_CTX* ctx, const key_material& m, bool signing) noexcept;
+
 /// Checks that `pkey` suits `alg` (family, curve, size) and fills the material around it.
 inline std::shared_ptr<key_material> make_asymmetric(algorithm alg, pkey_ptr pkey, bool priv,
                                                      std::string kid) {
@@ -136,6 +139,11 @@ inline std::shared_ptr<key_material> make_asymmetric(algorithm alg, pkey_ptr pke
         m->md.reset(EVP_MD_fetch(nullptr, dn, nullptr));
         if (!m->md)
             throw_key_error("cannot fetch digest");
+    }
+    if (m->md) {
+        m->verify_template.reset(EVP_MD_CTX_new());
+        if (!m->verify_template || !init_digest(m->verify_template.get(), *m, false))
+            throw_key_error("cannot set up verification");
     }
     return m;
 }
@@ -598,10 +606,13 @@ inline bool key::verify(std::string_view input, std::string_view signature) cons
         sig = der;
     }
     detail::md_ctx_ptr ctx(EVP_MD_CTX_new());
-    bool ok =
-        ctx && detail::init_digest(ctx.get(), m, false) &&
-        EVP_DigestVerify(ctx.get(), sig, sig_len,
-                         reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
+    // Copying a context set up at key creation skips OpenSSL's per-use key setup.
+    bool ready =
+        ctx && (m.verify_template ? EVP_MD_CTX_copy_ex(ctx.get(), m.verify_template.get()) == 1
+                                  : detail::init_digest(ctx.get(), m, false));
+    bool ok = ready && EVP_DigestVerify(ctx.get(), sig, sig_len,
+                                        reinterpret_cast<const unsigned char*>(input.data()),
+                                        input.size()) == 1;
     if (!ok)
         ERR_clear_error();
     return ok;
