@@ -343,3 +343,23 @@ TEST_CASE("authenticate reads the user id from a configurable claim") {
     auto wrong = t.issuer.access(1).token; // has user_id, not sub
     CHECK(test::call(h, with_bearer(get(), wrong)).result() == http::status::unauthorized);
 }
+
+namespace {
+// A verifier whose check is asynchronous, as one backed by a remote JWKS is.
+struct async_verifier {
+    const jwt::verifier<test::test_clock>* inner;
+    asio::awaitable<jwt::verify_result> try_verify(std::string_view token) const {
+        co_return inner->try_verify(token);
+    }
+};
+static_assert(jwt::token_verifier<async_verifier>);
+} // namespace
+
+TEST_CASE("authenticate works with an asynchronous verifier") {
+    test::token_layer t;
+    async_verifier v{&t.verifier};
+    auto h = stack(error_envelope<>{}, jwt::authenticate{v}, jwt::enforce{}).wrap(&whoami);
+    CHECK(body_of(test::call(h, with_bearer(get(), t.issuer.access(8).token))).at("user") == "8");
+    auto bad = test::call(h, with_bearer(get(), "a.b.c"));
+    CHECK(bad.result() == http::status::unauthorized);
+}

@@ -639,3 +639,31 @@ TEST_CASE("token service: user_callbacks builds a user directory from two callab
     CHECK(test::call(obtain, post("/t/", login_body("root", "x"))).result() ==
           http::status::unauthorized);
 }
+
+TEST_CASE("token service: store keys carry the configured prefix; ids may stay strings") {
+    service_fixture f;
+    jwt::token_service_options o;
+    o.store_prefix = "shop:";
+    o.numeric_user_ids = false;
+    auto svc = f.make(o);
+    auto refresh = endpoint(svc->refresh_handler());
+    auto pair = svc->issue_pair("1");
+    CHECK(f.claims(pair.access.token).at("user_id") == "1");
+    REQUIRE(test::call(refresh, post("/r/", refresh_body(pair.refresh.token))).result() ==
+            http::status::ok);
+    CHECK(f.t.store.find("shop:jti:" + pair.refresh.jti));
+    CHECK_FALSE(f.t.store.find("jti:" + pair.refresh.jti));
+
+    // Reuse revokes the family under the prefix; authenticate with the same prefix sees it.
+    CHECK(test::call(refresh, post("/r/", refresh_body(pair.refresh.token))).result() ==
+          http::status::unauthorized);
+    CHECK(f.t.store.find("shop:family-revoked:" + pair.refresh.jti));
+    jwt::authenticate_options same;
+    same.store_prefix = "shop:";
+    auto me =
+        stack(error_envelope<>{}, jwt::authenticate{f.t.verifier, f.t.store, same}, jwt::enforce{})
+            .wrap([](context&) { return text_response(http::status::ok, "ok"); });
+    auto req = test::make_request(http::verb::get, "/me");
+    req.set(http::field::authorization, "Bearer " + pair.access.token);
+    CHECK(test::call(me, std::move(req)).result() == http::status::unauthorized);
+}
