@@ -8,9 +8,10 @@
 #include <hiredis/hiredis.h>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -25,8 +26,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-extern char** environ;
 
 namespace rampart::test {
 
@@ -178,9 +177,23 @@ private:
         for (auto& a : args)
             argv.push_back(a.data());
         argv.push_back(nullptr);
-        pid_t pid = 0;
-        if (posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0)
-            throw std::runtime_error("redis_server: cannot start /usr/bin/redis-server");
+        // fork + exec rather than posix_spawn: the child must not hold the test's output
+        // pipes open, and must die with the test even when the test crashes.
+        const pid_t parent = ::getpid();
+        pid_t pid = ::fork();
+        if (pid < 0)
+            throw std::runtime_error("redis_server: fork failed");
+        if (pid == 0) {
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (::getppid() != parent)
+                ::_exit(127);
+            int null = ::open("/dev/null", O_RDWR);
+            ::dup2(null, 0);
+            ::dup2(null, 1);
+            ::dup2(null, 2);
+            ::execv(argv[0], argv.data());
+            ::_exit(127);
+        }
         pid_ = pid;
         // Readiness: poll until PING answers (bounded), which is set-up, not a timed assertion.
         for (int i = 0; i < 500; ++i) {

@@ -23,9 +23,9 @@ struct options {
     std::string host = "127.0.0.1";
     std::uint16_t port = 6379;
     /// ACL user name (Redis 6+); empty for the `default` user.
-    std::string username;
+    std::string username{};
     /// Sent with `AUTH` on every connection when not empty.
-    std::string password;
+    std::string password{};
     /// Selected with `SELECT` on every connection when not 0.
     unsigned db = 0;
 
