@@ -410,23 +410,34 @@ TEST_CASE("issuer: options, kid header, overrides, extra claims", "[jwt]") {
 
 TEST_CASE("verifiers and keys are safe to share between threads", "[jwt][concurrency]") {
     rampart::manual_clock clock{at(now_s)};
-    auto hs = jwt::key::hs256(secret);
-    auto ed = jwt::key::generate(jwt::algorithm::eddsa);
-    jwt::issuer ih{hs, {}, rampart::clock_ref{clock}};
-    jwt::issuer ie{ed, {}, rampart::clock_ref{clock}};
-    jwt::verifier v{jwt::key_set{hs, ed}, {}, rampart::clock_ref{clock}};
-    std::atomic<int> good{0};
+    // Every kind of key: HMAC (a keyed MAC context duplicated per use), RSA and ECDSA (a
+    // prepared verify context copied per use), Ed25519 (set up per use).
+    std::vector<jwt::key> keys{jwt::key::hs256(secret), jwt::key::generate(jwt::algorithm::rs256),
+                               jwt::key::generate(jwt::algorithm::es256),
+                               jwt::key::generate(jwt::algorithm::eddsa)};
+    jwt::key_set set;
+    std::vector<std::string> tokens;
+    for (const auto& k : keys) {
+        set.add(k);
+        tokens.push_back(jwt::issuer{k, {}, rampart::clock_ref{clock}}.access(1).token);
+    }
+    jwt::verifier v{set, {}, rampart::clock_ref{clock}};
+    std::string forged = tokens[1];
+    forged[forged.size() - 3] = forged[forged.size() - 3] == 'A' ? 'B' : 'A';
+    std::atomic<int> good{0}, refused{0};
     std::vector<std::thread> threads;
     for (int i = 0; i < 4; ++i)
-        threads.emplace_back([&] {
-            for (int n = 0; n < 200; ++n) {
-                if (v.try_verify(ih.access(n).token).ok())
-                    ++good;
-                if (v.try_verify(ie.access(n).token).ok())
-                    ++good;
+        threads.emplace_back([&, i] {
+            jwt::issuer own{keys[static_cast<std::size_t>(i)], {}, rampart::clock_ref{clock}};
+            for (int n = 0; n < 50; ++n) {
+                for (const auto& t : tokens)
+                    good += v.try_verify(t).ok() ? 1 : 0;
+                good += v.try_verify(own.access(n).token).ok() ? 1 : 0;
+                refused += v.try_verify(forged).ok() ? 0 : 1;
             }
         });
     for (auto& t : threads)
         t.join();
-    CHECK(good == 4 * 200 * 2);
+    CHECK(good == 4 * 50 * 5);
+    CHECK(refused == 4 * 50);
 }
