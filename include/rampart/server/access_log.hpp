@@ -6,6 +6,7 @@
 #include <rampart/core/middleware.hpp>
 
 #include <chrono>
+#include <concepts>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -109,8 +110,10 @@ inline void append_timestamp(std::string& out, std::chrono::system_clock::time_p
 template <access_log_sink Sink = stderr_sink, clock_source Clock = system_clock>
 class access_log {
 public:
-    explicit access_log(Sink sink = {}, Clock clock = {})
-        : sink_(std::move(sink)), clock_(std::move(clock)) {}
+    access_log() requires(std::default_initializable<Sink>&& std::default_initializable<Clock>) {}
+    explicit access_log(Sink sink) requires std::default_initializable<Clock>
+        : sink_(std::move(sink)) {}
+    access_log(Sink sink, Clock clock) : sink_(std::move(sink)), clock_(std::move(clock)) {}
 
     template <class Next>
     asio::awaitable<response> operator()(context& ctx, Next& next) {
