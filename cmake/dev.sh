@@ -78,7 +78,7 @@ tsan)
     # Only the binaries whose tests carry the Catch tag [concurrency] are built, and only those
     # test cases run: ThreadSanitizer is for the code that shares state between threads.
     deps
-    configure "$root/build/tsan" -DCMAKE_BUILD_TYPE=Debug -DRAMPART_BUILD_BENCH=OFF \
+    configure "$root/build/tsan" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DRAMPART_BUILD_BENCH=OFF \
         -DRAMPART_BUILD_EXAMPLES=OFF "-DCMAKE_CXX_FLAGS=-O1 -fsanitize=thread"
     targets=()
     for dir in $(grep -rl '\[concurrency\]' "$root"/tests --include='*.cpp' | xargs -n1 dirname | sort -u); do

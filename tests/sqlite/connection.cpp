@@ -248,3 +248,16 @@ TEST_CASE("migrations must be numbered 1..N, and a newer database is refused", "
     REQUIRE(sqlite::migrate(c, schema) == 3);
     CHECK_THROWS_AS(sqlite::migrate(c, std::span(schema).first(2)), sqlite::error);
 }
+
+TEST_CASE("exec resets, so one statement can be bound and run again at once", "[sqlite]") {
+    temp_dir dir;
+    sqlite::connection c(dir.file("app.db"));
+    c.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL)");
+    auto& insert = c.cached("INSERT INTO t (id, name) VALUES (?, ?)");
+    for (std::int64_t i = 1; i <= 3; ++i)
+        insert.bind_all(i, "row " + std::to_string(i)).exec();
+    CHECK(c.changes() == 1);
+    auto count = c.prepare("SELECT COUNT(*) FROM t");
+    REQUIRE(count.step());
+    CHECK(count.column<std::int64_t>(0) == 3);
+}

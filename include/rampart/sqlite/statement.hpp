@@ -123,10 +123,12 @@ public:
         detail::throw_error(rc, db_, "step");
     }
 
-    /// Steps until done (for statements that return no rows).
+    /// Steps until done (for statements that return no rows), then resets, so the statement
+    /// can be bound and run again at once (its bindings are kept).
     void exec() {
         while (step()) {
         }
+        sqlite3_reset(stmt_);
     }
 
     /// Makes the statement ready to run again; bindings are kept.
