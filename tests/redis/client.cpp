@@ -527,3 +527,19 @@ TEST_CASE("redis client: an unreachable host fails, it does not hang", "[redis]"
     io.restart();
     io.run();
 }
+
+TEST_CASE("redis client: a host name with several addresses tries each", "[redis]") {
+    // "localhost" may resolve to ::1 first; the server listens on 127.0.0.1 only.
+    test::redis_server server;
+    asio::io_context io;
+    redis::options o = test::test_options(server);
+    o.host = "localhost";
+    redis::client c{io.get_executor(), o};
+    test::run_until_done(io, [&]() -> asio::awaitable<void> {
+        redis::reply r = co_await c.execute("PING");
+        CHECK(r.str() == "PONG");
+    }());
+    c.close();
+    io.restart();
+    io.run();
+}

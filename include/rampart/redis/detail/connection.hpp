@@ -13,7 +13,6 @@
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -309,10 +308,19 @@ private:
             co_return;
         if (rec)
             co_return failed(rec);
-        auto [cec, endpoint] =
-            co_await asio::async_connect(socket_, endpoints, as_tuple(use_awaitable));
-        if (generation != generation_)
-            co_return;
+        // Each address in turn, by hand: asio::async_connect would go on to the next address
+        // after the connect timer closed the socket, with no timer left to stop it.
+        error_code cec = asio::error::host_not_found;
+        for (const auto& entry : endpoints) {
+            error_code ignored_close;
+            socket_.close(ignored_close);
+            auto [ec] = co_await socket_.async_connect(entry.endpoint(), as_tuple(use_awaitable));
+            if (generation != generation_)
+                co_return;
+            cec = ec;
+            if (!cec || connect_timed_out_)
+                break;
+        }
         if (cec || connect_timed_out_)
             co_return failed(cec);
         error_code ignored;
