@@ -8,6 +8,7 @@
 #include <rampart/errors/http_error.hpp>
 #include <rampart/server/config.hpp>
 #include <rampart/server/detail/connection_registry.hpp>
+#include <rampart/server/detail/session.hpp>
 #include <rampart/server/http_date.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -21,16 +22,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/message_generator.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/rfc7230.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -159,7 +151,6 @@ public:
 private:
     /// Connections answered 503 and lingering at once, at most; more are just closed.
     static constexpr std::size_t max_refusals = 64;
-    static constexpr std::size_t first_read_size = 4096;
 
     void launch(unsigned n) {
         std::lock_guard lock{threads_mutex_};
@@ -248,177 +239,18 @@ private:
         }
     };
 
+    /// The request loop of one connection, shared with callers that serve a stream themselves.
+    detail::session<Handler, Format, Clock> session_logic() noexcept {
+        return {handler_, config_, format_, clock_, stopping_};
+    }
+
     asio::awaitable<void> session(beast::tcp_stream stream,
                                   detail::connection_registry::handle slot) {
-        using asio::as_tuple;
-        using asio::use_awaitable;
         registration guard{this, slot};
         boost::system::error_code ec;
         auto peer = stream.socket().remote_endpoint(ec);
-        beast::flat_buffer buffer;
-        detail::date_cache dates;
-        bool first = true;
-        for (;;) {
-            if (buffer.size() == 0) {
-                // Between requests: the idle timeout applies, and shutdown may end us here.
-                slot->state.store(detail::connection_registry::idle, std::memory_order_seq_cst);
-                if (stopping_.load(std::memory_order_seq_cst))
-                    break;
-                stream.expires_after(first ? config_.read_timeout : config_.idle_timeout);
-                auto [read_ec, n] = co_await stream.async_read_some(buffer.prepare(first_read_size),
-                                                                    as_tuple(use_awaitable));
-                if (read_ec)
-                    co_return;
-                buffer.commit(n);
-                slot->state.store(detail::connection_registry::busy, std::memory_order_seq_cst);
-            }
-            first = false;
-
-            http::request_parser<http::string_body> parser;
-            parser.header_limit(static_cast<std::uint32_t>(
-                std::min<std::size_t>(config_.header_limit, UINT32_MAX)));
-            parser.body_limit(config_.body_limit);
-            stream.expires_after(config_.read_timeout);
-            // Usually the whole request came with the first read: parse it without another
-            // asynchronous operation, and read only when more is needed.
-            ec = parse_buffered(parser, buffer);
-            if (!ec && !parser.is_header_done()) {
-                auto [header_ec, header_n] = co_await http::async_read_header(
-                    stream, buffer, parser, as_tuple(use_awaitable));
-                ec = header_ec;
-            }
-            if (!ec && !parser.is_done()) {
-                if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
-                    response go_on{http::status::continue_, 11};
-                    auto [continue_ec, continue_n] =
-                        co_await http::async_write(stream, go_on, as_tuple(use_awaitable));
-                    if (continue_ec)
-                        co_return;
-                    stream.expires_after(config_.read_timeout);
-                }
-                auto [body_ec, body_n] =
-                    co_await http::async_read(stream, buffer, parser, as_tuple(use_awaitable));
-                ec = body_ec;
-            }
-            if (ec) {
-                if (ec == http::error::header_limit)
-                    co_await reject(stream, dates, header_too_large{});
-                else if (ec == http::error::body_limit)
-                    co_await reject(stream, dates, payload_too_large{});
-                else if (ec.category() ==
-                             http::make_error_code(http::error::bad_method).category() &&
-                         ec != http::error::end_of_stream && ec != http::error::partial_message)
-                    co_await reject(stream, dates, bad_request{"Malformed HTTP request."});
-                co_return;
-            }
-
-            bool keep_alive = parser.get().keep_alive();
-            unsigned version = parser.get().version();
-            bool head = parser.get().method() == http::verb::head;
-            context ctx{parser.release(), peer};
-            response res;
-            try {
-                res = co_await handler_(ctx);
-            } catch (...) {
-                res = ctx.render_error(std::current_exception());
-            }
-
-            // The handler may ask to close; its response's own version says nothing here.
-            bool handler_closes = http::token_list{res[http::field::connection]}.exists("close");
-            res.version(version);
-            keep_alive = keep_alive && !handler_closes && !stopping_.load();
-            res.keep_alive(keep_alive);
-            stamp(res, dates);
-            stream.expires_after(config_.write_timeout);
-            if (head) {
-                if (!res.body().empty() || (!res.has_content_length() && !res.chunked()))
-                    res.content_length(res.body().size());
-                http::response<http::empty_body> header_only{std::move(res.base())};
-                auto [write_ec, n] = co_await beast::async_write(
-                    stream, http::message_generator{std::move(header_only)},
-                    as_tuple(use_awaitable));
-                ec = write_ec;
-            } else {
-                frame_body(res);
-                // Beast's message_generator writes header and body with far less per-buffer
-                // work than http::async_write on the message (measured in bench/hello.sh).
-                auto [write_ec, n] = co_await beast::async_write(
-                    stream, http::message_generator{std::move(res)}, as_tuple(use_awaitable));
-                ec = write_ec;
-            }
-            if (ec)
-                co_return;
-            if (!keep_alive) {
-                stream.socket().shutdown(asio::socket_base::shutdown_send, ec);
-                co_return;
-            }
-        }
-    }
-
-    /// Feeds the parser what the buffer already holds (the header, and the body when it is
-    /// there too); running out of bytes is not an error, the caller reads more.
-    static boost::system::error_code parse_buffered(http::request_parser<http::string_body>& parser,
-                                                    beast::flat_buffer& buffer) {
-        boost::system::error_code ec;
-        while (buffer.size() != 0 && !parser.is_done()) {
-            auto used = parser.put(buffer.data(), ec);
-            buffer.consume(used);
-            if (ec == http::error::need_more)
-                return {};
-            if (ec || used == 0)
-                break;
-        }
-        return ec;
-    }
-
-    /// Makes the framing headers agree with the body, whatever the handler set.
-    static void frame_body(response& res) {
-        auto status = res.result_int();
-        if (status < 200 || status == 204 || status == 304) {
-            res.body().clear();
-            if (status != 304)
-                res.content_length(boost::none);
-            res.chunked(false);
-        } else if (!res.chunked()) {
-            res.content_length(res.body().size());
-        }
-    }
-
-    template <class Fields>
-    void stamp(http::header<false, Fields>& res, detail::date_cache& dates) const {
-        auto date = dates.get(clock_.now());
-        res.set(http::field::date, beast::string_view{date.data(), date.size()});
-        if (!config_.server_name.empty() && res.find(http::field::server) == res.end())
-            res.set(http::field::server, config_.server_name);
-    }
-
-    /// Answers an error the handler never saw, then closes cleanly.
-    asio::awaitable<void> reject(beast::tcp_stream& stream, detail::date_cache& dates,
-                                 const http_error& error) {
-        response res = format_(error);
-        res.keep_alive(false);
-        stamp(res, dates);
-        stream.expires_after(config_.write_timeout);
-        auto [ec, n] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
-        if (!ec)
-            co_await linger(stream);
-    }
-
-    /// Stops sending and drains what the client still sends, so that closing with unread
-    /// bytes does not reset the connection before the client read the response.
-    asio::awaitable<void> linger(beast::tcp_stream& stream) {
-        boost::system::error_code ec;
-        stream.socket().shutdown(asio::socket_base::shutdown_send, ec);
-        if (ec)
-            co_return;
-        stream.expires_after(config_.linger_timeout);
-        char sink[4096];
-        for (;;) {
-            auto [read_ec, n] = co_await stream.async_read_some(
-                asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
-            if (read_ec)
-                co_return;
-        }
+        auto logic = session_logic();
+        co_await logic.run(stream, peer, &*slot);
     }
 
     asio::awaitable<void> refuse(beast::tcp_stream stream) {
@@ -427,8 +259,9 @@ private:
             ~count_down() { n.fetch_sub(1); }
         } guard{refusing_};
         detail::date_cache dates;
-        co_await reject(stream, dates,
-                        service_unavailable{"Too many connections.", std::chrono::seconds{1}});
+        auto logic = session_logic();
+        co_await logic.reject(
+            stream, dates, service_unavailable{"Too many connections.", std::chrono::seconds{1}});
     }
 
     // Destroyed last: outlive the connections' coroutines, which the io_context destroys.
