@@ -41,12 +41,13 @@ namespace rampart {
 
 /** A multi-threaded HTTP/1.1 server for any rampart handler.
 
-    One io_context runs on `config.threads` threads; each connection is one coroutine (no
-    strand: its steps never run concurrently). Requests on a connection are answered in order,
-    pipelined ones included. The server itself answers what never reaches the handler with
-    `Format` (the error envelope by default): 400 for malformed requests, 413 and 431 for the
-    limits, 503 beyond the connection cap, each followed by a clean close. An exception escaping
-    the handler becomes a 500 through `context::render_error`; the server keeps serving.
+    One io_context runs on `config.threads` threads; each connection is one coroutine on its
+    own strand (so that Beast's timeout handlers never race the connection's socket). Requests on a
+   connection are answered in order, pipelined ones included. The server itself answers what never
+   reaches the handler with `Format` (the error envelope by default): 400 for malformed requests,
+   413 and 431 for the limits, 503 beyond the connection cap, each followed by a clean close. An
+   exception escaping the handler becomes a 500 through `context::render_error`; the server keeps
+   serving.
 
     Every response carries `Date` and `Server`; a HEAD request is answered with the headers of
     the handler's response (its Content-Length included) and no body.
@@ -200,8 +201,11 @@ private:
         using asio::as_tuple;
         using asio::use_awaitable;
         for (;;) {
+            // Each connection gets its own strand: Beast's stream timers complete on any of
+            // the io_context's threads, and the strand keeps a timeout from racing the
+            // connection's own steps on its socket.
             auto [ec, socket] = co_await acceptor_.async_accept(
-                asio::any_io_executor{io_.get_executor()}, as_tuple(use_awaitable));
+                asio::any_io_executor{asio::make_strand(io_)}, as_tuple(use_awaitable));
             if (stopping_.load() || !acceptor_.is_open())
                 co_return;
             if (ec) {
@@ -218,13 +222,15 @@ private:
             if (registry_.size() >= config_.max_connections) {
                 if (refusing_.load() < max_refusals) {
                     refusing_.fetch_add(1);
-                    asio::co_spawn(io_, refuse(beast::tcp_stream{std::move(socket)}),
+                    auto executor = socket.get_executor();
+                    asio::co_spawn(executor, refuse(beast::tcp_stream{std::move(socket)}),
                                    asio::detached);
                 }
                 continue;
             }
             auto slot = registry_.add(socket.native_handle());
-            asio::co_spawn(io_, session(beast::tcp_stream{std::move(socket)}, slot),
+            auto executor = socket.get_executor();
+            asio::co_spawn(executor, session(beast::tcp_stream{std::move(socket)}, slot),
                            asio::detached);
         }
     }
