@@ -114,10 +114,13 @@ public:
     template <class F>
     auto run(F f) -> asio::awaitable<std::invoke_result_t<F&, connection&>> {
         using R = std::invoke_result_t<F&, connection&>;
+        // The operation is named, not a temporary of the co_await expression: g++ 12 destroys
+        // such temporaries twice, which frees what `f` captured (a string) twice.
+        auto operation = async_run(std::move(f), asio::use_awaitable);
         if constexpr (std::is_void_v<R>) {
-            co_await async_run(std::move(f), asio::use_awaitable);
+            co_await std::move(operation);
         } else {
-            std::optional<R> result = co_await async_run(std::move(f), asio::use_awaitable);
+            std::optional<R> result = co_await std::move(operation);
             co_return std::move(*result);
         }
     }
