@@ -1,0 +1,213 @@
+// SQLite faults under the shop: the write lock held elsewhere beyond the busy timeout, a database
+// that cannot be written (read-only), and a full disk. For each, the shop keeps serving reads,
+// answers writes with a 503 in the envelope, loses no committed order, and takes orders again
+// once the fault is gone, without a restart.
+
+#include "shop_harness.hpp"
+
+#include "support/temp_dir.hpp"
+
+#include <rampart/jwt/token_store.hpp>
+#include <rampart/throttle/memory_store.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <set>
+
+namespace {
+
+using namespace rampart;
+using namespace rampart::test::faults;
+using rampart::test::temp_dir;
+
+constexpr std::int64_t seeded_units = 58 * 50 + 3 + 0; // products 7 and 8 hold 3 and 0
+
+/// The shop in process, with in-process stores, over a database file in a temp dir.
+struct shop_fixture {
+    temp_dir dir;
+    std::string path = dir.file("shop.db");
+    shop_database db{path};
+    throttle::memory_store<> buckets;
+    jwt::memory_token_store<> tokens;
+    shop_harness<throttle::memory_store<>, jwt::memory_token_store<>> shop{db.get(), buckets,
+                                                                           tokens};
+    std::string access = login(shop.port()).first;
+    std::set<std::int64_t> committed; // ids of the orders answered 201
+
+    shop_client client() {
+        shop_client c{shop.port()};
+        c.token = access;
+        return c;
+    }
+
+    /// Places one order; records it when the shop answered 201.
+    response order(shop_client& c, std::int64_t product, std::string address = "1 Fault Lane") {
+        auto body = order_body(product);
+        body["shipping_address"] = address;
+        response res = c.post("/api/v1/orders/", body);
+        if (res.result() == http::status::created)
+            committed.insert(boost::json::parse(res.body()).at("id").as_int64());
+        return res;
+    }
+
+    /// Every order answered 201 is in the file, nothing else is, and the stock taken equals
+    /// the units ordered (read over a connection of the test's own).
+    void check_no_order_lost() {
+        sqlite::connection c{path};
+        auto ids = c.prepare("SELECT id FROM orders ORDER BY id");
+        std::set<std::int64_t> stored;
+        while (ids.step())
+            stored.insert(ids.column<std::int64_t>(0));
+        CHECK(stored == committed);
+        auto units = c.prepare("SELECT (SELECT coalesce(sum(quantity), 0) FROM orders) + "
+                               "(SELECT sum(stock) FROM products)");
+        REQUIRE(units.step());
+        CHECK(units.column<std::int64_t>(0) == seeded_units);
+    }
+
+    /// Reads that need no write: the product list, one product, the caller's orders.
+    void check_reads_served(shop_client& c) {
+        CHECK(c.get("/api/v1/products/").result() == http::status::ok);
+        CHECK(c.get("/api/v2/products/3/").result() == http::status::ok);
+        response mine = c.get("/api/v1/orders/");
+        REQUIRE(mine.result() == http::status::ok);
+        CHECK(boost::json::parse(mine.body()).at("results").as_array().size() ==
+              std::min<std::size_t>(committed.size(), 10));
+    }
+
+    bool cause_seen(int primary_code) const {
+        auto causes = db.causes();
+        return std::any_of(causes.begin(), causes.end(),
+                           [&](int c) { return (c & 0xff) == primary_code; });
+    }
+};
+
+} // namespace
+
+TEST_CASE("faults: SQLite write lock held elsewhere: writes 503, reads served, then recovery",
+          "[faults][sqlite]") {
+    shop_fixture f;
+    auto c = f.client();
+    background_load readers{f.shop.port(), "/api/v1/products/?limit=5"};
+    for (int i = 0; i < 3; ++i)
+        REQUIRE(f.order(c, 1).result() == http::status::created);
+
+    // Another process (here another connection) takes the write lock and keeps it past the
+    // shop's busy timeout and its retries.
+    sqlite::connection locker{f.path};
+    locker.exec("BEGIN IMMEDIATE");
+    for (int i = 0; i < 3; ++i) {
+        response refused = f.order(c, 2);
+        CHECK(is_envelope(refused, http::status::service_unavailable));
+        CHECK(refused[http::field::retry_after] == "1");
+        // The cause stays in the log: the client sees no SQLite text.
+        CHECK(refused.body().find("lock") == std::string::npos);
+        CHECK(refused.body().find("sqlite") == std::string::npos);
+    }
+    CHECK(f.cause_seen(SQLITE_BUSY));
+    f.check_reads_served(c); // WAL: readers never wait for the writer
+    f.check_no_order_lost();
+
+    locker.exec("COMMIT");
+    CHECK(f.order(c, 2).result() == http::status::created); // no restart
+    readers.stop();
+    CHECK(readers.unanswered() == 0);
+    CHECK(readers.count(200) == readers.total());
+    CHECK(readers.total() > 0);
+    f.check_no_order_lost();
+}
+
+TEST_CASE("faults: SQLite database read-only: orders 503, products served, then recovery",
+          "[faults][sqlite]") {
+    shop_fixture f;
+    auto c = f.client();
+    background_load readers{f.shop.port(), "/api/v2/products/?limit=5"};
+    REQUIRE(f.order(c, 4).result() == http::status::created);
+
+    SECTION("the shop's own connections turn read-only while it runs") {
+        // As root, file modes do not stop writes; query_only makes SQLite itself refuse them
+        // with SQLITE_READONLY, the error a read-only file or mount gives.
+        f.db.on_every_connection("PRAGMA query_only = ON");
+        for (int i = 0; i < 3; ++i)
+            CHECK(is_envelope(f.order(c, 5), http::status::service_unavailable));
+        CHECK(f.cause_seen(SQLITE_READONLY));
+        f.check_reads_served(c);
+        f.check_no_order_lost();
+
+        f.db.on_every_connection("PRAGMA query_only = OFF");
+        CHECK(f.order(c, 5).result() == http::status::created);
+        f.check_no_order_lost();
+    }
+    SECTION("a second instance of the shop opens the file read-only") {
+        // A read-only replica: SQLite opens the file without write access, whoever runs it.
+        std::vector<int> causes;
+        std::mutex causes_mutex;
+        sqlite::database read_only{
+            {.path = f.path, .open = {.read_only = true}, .log = [&](const sqlite::error& e) {
+                 std::lock_guard lock{causes_mutex};
+                 causes.push_back(e.extended_code());
+             }}};
+        throttle::memory_store<> buckets;
+        jwt::memory_token_store<> tokens;
+        shop_harness<throttle::memory_store<>, jwt::memory_token_store<>> replica{read_only,
+                                                                                  buckets, tokens};
+        shop_client rc{replica.port()};
+        rc.token = login(replica.port()).first; // login only reads
+        response refused = rc.post("/api/v1/orders/", order_body(5));
+        CHECK(is_envelope(refused, http::status::service_unavailable));
+        {
+            std::lock_guard lock{causes_mutex};
+            REQUIRE(!causes.empty());
+            CHECK((causes.back() & 0xff) == SQLITE_READONLY);
+        }
+        CHECK(rc.get("/api/v1/products/").result() == http::status::ok);
+        CHECK(rc.get("/api/v1/orders/").result() == http::status::ok);
+        // The writable instance beside it is unaffected.
+        CHECK(f.order(c, 5).result() == http::status::created);
+        f.check_no_order_lost();
+    }
+    readers.stop();
+    CHECK(readers.unanswered() == 0);
+    CHECK(readers.count(200) == readers.total());
+}
+
+TEST_CASE("faults: SQLite disk full: orders 503, none committed lost, recovery when space returns",
+          "[faults][sqlite]") {
+    shop_fixture f;
+    auto c = f.client();
+    background_load readers{f.shop.port(), "/api/v1/products/?limit=5"};
+    REQUIRE(f.order(c, 1).result() == http::status::created);
+
+    // The file may not grow by a page more (SQLite clamps the cap to the current size): once
+    // the free space in its pages is used, a write needs a new page and fails with SQLITE_FULL,
+    // as on a full disk.
+    f.db.on_every_connection("PRAGMA max_page_count = 1");
+    const std::string long_address(480, 'x');
+    std::size_t accepted = 0;
+    bool full = false;
+    for (int i = 0; i < 1000 && !full; ++i) {
+        response res = f.order(c, 1 + i % 6, long_address);
+        if (res.result() == http::status::created)
+            ++accepted;
+        else {
+            CHECK(is_envelope(res, http::status::service_unavailable));
+            full = true;
+        }
+    }
+    REQUIRE(full);
+    CHECK(f.cause_seen(SQLITE_FULL));
+    // Still full: every further order is refused the same way, reads go on.
+    for (int i = 0; i < 3; ++i)
+        CHECK(is_envelope(f.order(c, 9, long_address), http::status::service_unavailable));
+    f.check_reads_served(c);
+    f.check_no_order_lost(); // a refused order took no stock either
+
+    f.db.on_every_connection("PRAGMA max_page_count = 1073741823"); // space is back
+    for (int i = 0; i < 5; ++i)
+        CHECK(f.order(c, 9, long_address).result() == http::status::created);
+    readers.stop();
+    CHECK(readers.unanswered() == 0);
+    CHECK(readers.count(200) == readers.total());
+    f.check_no_order_lost();
+}
