@@ -1,0 +1,323 @@
+#ifndef SHOP_APP_HPP
+#define SHOP_APP_HPP
+
+// The shop's HTTP API (../../../shared/spec/shop-api.md), assembled from rampart's parts:
+//
+//   error_envelope | access_log | jwt::authenticate | throttle::limiter | jwt::enforce | router
+//
+// The router holds v1 and v2 of products and orders, and the unversioned token endpoints.
+// Everything here is generic over the two stores, so the same code runs with in-process state
+// or with Redis.
+
+#include "config.hpp"
+#include "db.hpp"
+
+#include <rampart/core.hpp>
+#include <rampart/errors.hpp>
+#include <rampart/jwt.hpp>
+#include <rampart/pagination.hpp>
+#include <rampart/router.hpp>
+#include <rampart/server.hpp>
+#include <rampart/throttle.hpp>
+#include <rampart/validation.hpp>
+
+#include <boost/asio/thread_pool.hpp>
+
+#include <charconv>
+#include <iostream>
+#include <optional>
+#include <string>
+
+namespace shop {
+
+namespace jwt = rampart::jwt;
+namespace throttle = rampart::throttle;
+namespace v = rampart::validation;
+using rampart::context;
+namespace http = rampart::http;
+using rampart::response;
+
+/// The body of `POST /api/vN/orders/`.
+struct order_in {
+    std::int64_t product_id = 0;
+    int quantity = 0;
+    std::string shipping_address;
+};
+
+/// Users for the token endpoints: the shop's own table, its own hashes.
+struct user_directory {
+    catalog* db;
+    const jwt::password_hasher* hasher;
+    asio::thread_pool* hashing; // PBKDF2 runs here, never on an I/O thread
+
+    // No temporaries inside a co_await expression here or below: g++ 12 destroys such
+    // temporaries twice when they are arguments of a coroutine call.
+    asio::awaitable<std::optional<std::string>> check_credentials(std::string_view username,
+                                                                  std::string_view password) {
+        const std::string name{username};
+        std::optional<user_row> row = co_await db->find_user(name);
+        std::optional<std::string> stored; // none: a dummy hash runs, so timing says nothing
+        if (row)
+            stored = row->password_hash;
+        std::string attempt{password};
+        jwt::password_check check = co_await hasher->async_check(*hashing, attempt, stored);
+        OPENSSL_cleanse(attempt.data(), attempt.size());
+        if (!check.valid || !row || !row->active)
+            co_return std::nullopt;
+        if (check.rehashed) // an older hash: upgrade it now that the password is known
+            co_await db->save_password_hash(row->id, *check.rehashed);
+        co_return std::to_string(row->id);
+    }
+
+    asio::awaitable<bool> is_active(std::string_view user_id) {
+        std::int64_t id = 0;
+        auto [end, ec] = std::from_chars(user_id.data(), user_id.data() + user_id.size(), id);
+        if (ec != std::errc{} || end != user_id.data() + user_id.size())
+            co_return false;
+        co_return co_await db->user_is_active(id);
+    }
+};
+
+/// The authenticated caller's id; a token naming no user of this shop is refused.
+inline std::int64_t caller_id(const context& ctx) {
+    const std::string& text = ctx.principal().user_id;
+    std::int64_t id = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc{} || end != text.data() + text.size())
+        throw rampart::authentication_failed{"Token contained no recognizable user identification.",
+                                             "token_not_valid"};
+    return id;
+}
+
+/// A route parameter the router already checked to be an `{id:int}`.
+inline std::int64_t id_param(const context& ctx) {
+    std::string_view text = *ctx.param("id");
+    std::int64_t id = 0;
+    std::from_chars(text.data(), text.data() + text.size(), id);
+    return id;
+}
+
+inline boost::json::object order_json(const order& o) {
+    return {{"id", o.id},
+            {"product_id", o.product_id},
+            {"quantity", o.quantity},
+            {"shipping_address", o.shipping_address},
+            {"status", o.status},
+            {"created_at", o.created_at}};
+}
+
+struct money {
+    rampart::decimal amount;
+    std::string currency;
+};
+
+/// Everything the API needs, alive as long as the server runs. `BucketStore` and `TokenStore`
+/// are the in-process stores or the Redis ones.
+template <class BucketStore, class TokenStore>
+class api {
+public:
+    api(const config& cfg, catalog& db, BucketStore& buckets, TokenStore& tokens_store,
+        const std::string& jwt_secret, const std::string& cursor_secret,
+        const jwt::password_hasher& hasher, asio::thread_pool& hashing)
+        : cfg_(cfg), db_(db), key_(jwt::key::hs256(jwt_secret)), issuer_(key_, lifetimes(cfg)),
+          verifier_(jwt::key_set{key_}),
+          tokens_(issuer_, verifier_, tokens_store, user_directory{&db, &hasher, &hashing}),
+          tokens_store_(tokens_store),
+          limiter_(buckets, proxies(cfg), throttle::anonymous(cfg.throttle_anon),
+                   throttle::user(cfg.throttle_user)),
+          login_limiter_(buckets, proxies(cfg), throttle::per_ip("login", cfg.throttle_login)),
+          products_(
+              {.endpoint = "products", .ordering = {{"id"}}, .cursors = {.keys = {cursor_secret}}}),
+          orders_(
+              {.endpoint = "orders",
+               .ordering = {{"created_at", pg::order::descending}, {"id", pg::order::descending}},
+               .cursors = {.keys = {cursor_secret}}}),
+          products_query_(catalog::product_columns, products_.ordering()),
+          orders_query_(catalog::order_columns, orders_.ordering(), "user_id = ?"),
+          order_schema_(make_order_schema(db)) {
+        add_routes();
+    }
+
+    api(const api&) = delete;
+    api& operator=(const api&) = delete;
+
+    /// The whole service as one handler, for rampart::server.
+    auto handler() {
+        return rampart::stack(rampart::error_envelope<>{}, rampart::access_log{},
+                              jwt::authenticate{verifier_, tokens_store_}, limiter_, jwt::enforce{})
+            .wrap(router_);
+    }
+
+private:
+    static jwt::issuer_options lifetimes(const config& cfg) {
+        jwt::issuer_options o;
+        o.access_lifetime = std::chrono::seconds{cfg.access_ttl};
+        o.refresh_lifetime = std::chrono::seconds{cfg.refresh_ttl};
+        return o;
+    }
+
+    static throttle::client_ip_options proxies(const config& cfg) {
+        throttle::client_ip_options o;
+        o.trusted_proxies = cfg.trusted_proxies;
+        return o;
+    }
+
+    static auto make_order_schema(catalog& db) {
+        using v::field;
+        return v::schema<order_in>(field(&order_in::product_id, "product_id"),
+                                   field(&order_in::quantity, "quantity")
+                                       .min(1, "Quantity must be at least 1.")
+                                       .max(100, "Maximum order quantity is 100."),
+                                   field(&order_in::shipping_address, "shipping_address")
+                                       .not_blank()
+                                       .max_length(500))
+            .validate_with(
+                [&db](const order_in& o, rampart::field_errors& errors) -> asio::awaitable<void> {
+                    std::optional<std::int64_t> stock = co_await db.stock_of(o.product_id);
+                    if (!stock)
+                        errors.add("product_id", no_such_product(o.product_id), "does_not_exist");
+                    else if (o.quantity > *stock)
+                        errors.add("quantity", "Insufficient stock for this product.",
+                                   "insufficient_stock");
+                });
+    }
+
+    static std::string no_such_product(std::int64_t id) {
+        return "Invalid pk \"" + std::to_string(id) + "\" - object does not exist.";
+    }
+
+    // The product as each version shows it.
+    static auto product_shapes() {
+        using v::out;
+        auto money_shape =
+            v::shape<money>(out("amount", &money::amount), out("currency", &money::currency));
+        auto v1 = v::shape<product>(out("id", &product::id), out("name", &product::name),
+                                    out("price", &product::price), out("stock", &product::stock));
+        auto v2 = v::shape<product>(out("id", &product::id), out("name", &product::name),
+                                    out(
+                                        "price",
+                                        [](const product& p) {
+                                            return money{p.price, p.currency};
+                                        },
+                                        money_shape),
+                                    out("stock", &product::stock),
+                                    out("in_stock", [](const product& p) { return p.stock > 0; }));
+        return v::versions(v::version("v1", v1), v::version("v2", v2));
+    }
+
+    void add_routes() {
+        auto both = router_.versions({"v1", "v2"});
+        both.get(
+            "/products/",
+            [this](context& ctx) -> asio::awaitable<response> {
+                auto page = co_await products_.paginate(
+                    ctx,
+                    [this](const pg::page_query& q) {
+                        return db_.db().run([this, q](sqlite::connection& c) {
+                            return products_query_.fetch(c, q, read_product);
+                        });
+                    },
+                    [](const product& p) { return pg::key{pg::key_value{p.id}}; });
+                co_return rampart::json_response(http::status::ok,
+                                                 page.to_json([&](const product& p) {
+                                                     return product_out_.render(ctx.version(), p);
+                                                 }));
+            },
+            "product-list");
+        both.get(
+            "/products/{id:int}/",
+            [this](context& ctx) -> asio::awaitable<response> {
+                const std::int64_t id = id_param(ctx);
+                std::optional<product> p = co_await db_.find_product(id);
+                if (!p)
+                    throw rampart::not_found{};
+                co_return rampart::json_response(http::status::ok,
+                                                 product_out_.render(ctx.version(), *p));
+            },
+            "product-detail");
+
+        auto orders = both.group("/orders", rampart::stack(jwt::require_authenticated{}));
+        orders.get(
+            "/",
+            [this](context& ctx) -> asio::awaitable<response> {
+                const std::int64_t user = caller_id(ctx);
+                const std::string filter = "user=" + std::to_string(user);
+                auto page = co_await orders_.paginate(
+                    ctx,
+                    [this, user](const pg::page_query& q) {
+                        return db_.db().run([this, q, user](sqlite::connection& c) {
+                            return orders_query_.fetch(c, q, read_order, user);
+                        });
+                    },
+                    [](const order& o) {
+                        return pg::key{o.created_at, o.id};
+                    },
+                    filter);
+                co_return rampart::json_response(http::status::ok, page.to_json(order_json));
+            },
+            "order-list");
+        orders.post(
+            "/",
+            [this](context& ctx) -> asio::awaitable<response> {
+                std::int64_t user = caller_id(ctx);
+                order_in in = co_await v::read(ctx, order_schema_);
+                auto placed =
+                    co_await db_.place_order(user, in.product_id, in.quantity, in.shipping_address);
+                if (auto* refusal = std::get_if<order_refusal>(&placed)) {
+                    // Another order took the stock between the check and the transaction.
+                    if (*refusal == order_refusal::insufficient_stock)
+                        throw rampart::validation_error("quantity",
+                                                        "Insufficient stock for this product.",
+                                                        "insufficient_stock");
+                    throw rampart::validation_error("product_id", no_such_product(in.product_id),
+                                                    "does_not_exist");
+                }
+                const order& o = std::get<order>(placed);
+                response res = rampart::json_response(http::status::created, order_json(o));
+                res.set(http::field::location, urls_.absolute(ctx, "order-detail", {{"id", o.id}}));
+                co_return res;
+            },
+            "order-create");
+        orders.get(
+            "/{id:int}/",
+            [this](context& ctx) -> asio::awaitable<response> {
+                const std::int64_t user = caller_id(ctx), id = id_param(ctx);
+                std::optional<order> o = co_await db_.find_order(user, id);
+                if (!o)
+                    throw rampart::not_found{};
+                co_return rampart::json_response(http::status::ok, order_json(*o));
+            },
+            "order-detail");
+
+        auto auth = router_.unversioned();
+        auth.with(rampart::stack(login_limiter_))
+            .post("/api/token/", tokens_.obtain_handler(), "token");
+        auth.post("/api/token/refresh/", tokens_.refresh_handler(), "token-refresh");
+        auth.post("/api/token/verify/", tokens_.verify_handler(), "token-verify");
+        auth.post("/api/token/blacklist/", tokens_.blacklist_handler(), "token-blacklist");
+    }
+
+    const config& cfg_;
+    catalog& db_;
+    jwt::key key_;
+    jwt::issuer<> issuer_;
+    jwt::verifier<> verifier_;
+    jwt::token_service<TokenStore, user_directory> tokens_;
+    TokenStore& tokens_store_;
+    throttle::limiter<BucketStore, throttle::rule<throttle::keys::anonymous_client_ip>,
+                      throttle::rule<throttle::keys::user_id>>
+        limiter_;
+    throttle::limiter<BucketStore, throttle::rule<throttle::keys::client_ip>> login_limiter_;
+    pg::cursor_paginator<> products_;
+    pg::cursor_paginator<> orders_;
+    pg::sqlite_keyset products_query_;
+    pg::sqlite_keyset orders_query_;
+    decltype(product_shapes()) product_out_ = product_shapes();
+    decltype(make_order_schema(std::declval<catalog&>())) order_schema_;
+    rampart::router router_;
+    rampart::url_builder urls_ = router_.urls();
+};
+
+} // namespace shop
+
+#endif

@@ -1,0 +1,207 @@
+#ifndef SHOP_CONFIG_HPP
+#define SHOP_CONFIG_HPP
+
+// The shop's configuration: environment variables (SHOP_*), mirrored by command-line flags.
+// A bad value stops start-up with a message naming the variable.
+
+#include <rampart/redis/options.hpp>
+#include <rampart/throttle/rate.hpp>
+
+#include <boost/asio/ip/address.hpp>
+
+#include <cstdint>
+#include <cstdlib>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace shop {
+
+struct config {
+    std::string listen_host = "127.0.0.1";
+    std::uint16_t listen_port = 8080;
+    std::string db_path = "shop.db";
+    std::optional<std::string> jwt_secret; // generated beside the database when absent
+    std::optional<std::string> redis_url;
+    rampart::throttle::rate throttle_anon = rampart::throttle::parse_rate("100/hour");
+    rampart::throttle::rate throttle_user = rampart::throttle::parse_rate("1000/hour");
+    rampart::throttle::rate throttle_login = rampart::throttle::parse_rate("10/minute");
+    std::string throttle_anon_spec = "100/hour";
+    std::string throttle_user_spec = "1000/hour";
+    std::string throttle_login_spec = "10/minute";
+    std::int64_t access_ttl = 3600;
+    std::int64_t refresh_ttl = 604800;
+    unsigned trusted_proxies = 0;
+    unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+    unsigned password_iterations = 1'000'000;
+};
+
+/// A configuration value that could not be used; the message names the variable.
+class config_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct option {
+    const char* variable;
+    const char* flag;
+    const char* fallback;
+    const char* meaning;
+};
+
+inline const std::vector<option>& options() {
+    static const std::vector<option> all{
+        {"SHOP_LISTEN", "--listen", "127.0.0.1:8080", "address:port to listen on"},
+        {"SHOP_DB", "--db", "shop.db", "SQLite database file (created, migrated, seeded)"},
+        {"SHOP_JWT_SECRET", "--jwt-secret", "(generated beside the database)",
+         "HMAC key for HS256 tokens"},
+        {"SHOP_REDIS", "--redis", "(unset: in-process state)",
+         "redis://host:port/db for throttles and the token blacklist"},
+        {"SHOP_THROTTLE_ANON", "--throttle-anon", "100/hour", "anonymous rate, per client IP"},
+        {"SHOP_THROTTLE_USER", "--throttle-user", "1000/hour", "authenticated rate, per user"},
+        {"SHOP_THROTTLE_LOGIN", "--throttle-login", "10/minute",
+         "POST /api/token/ rate, per client IP"},
+        {"SHOP_ACCESS_TTL", "--access-ttl", "3600", "access-token lifetime, seconds"},
+        {"SHOP_REFRESH_TTL", "--refresh-ttl", "604800", "refresh-token lifetime, seconds"},
+        {"SHOP_TRUSTED_PROXIES", "--trusted-proxies", "0",
+         "reverse proxies in front that append to X-Forwarded-For"},
+        {"SHOP_THREADS", "--threads", "(hardware concurrency)", "I/O threads"},
+        {"SHOP_PASSWORD_ITERATIONS", "--password-iterations", "1000000",
+         "PBKDF2-SHA256 iterations for new password hashes"},
+    };
+    return all;
+}
+
+inline std::string usage() {
+    std::string text = "usage: shop [--help] [--FLAG VALUE ...]\n\n"
+                       "The rampart example shop. Each setting is an environment variable; the\n"
+                       "flag beside it overrides it.\n\n";
+    for (const auto& o : options()) {
+        std::string left = std::string("  ") + o.variable + " / " + o.flag;
+        left.resize(std::max<std::size_t>(left.size() + 1, 48), ' ');
+        text += left + o.meaning + " (default " + o.fallback + ")\n";
+    }
+    return text;
+}
+
+namespace detail {
+
+inline std::int64_t parse_integer(std::string_view name, std::string_view text, std::int64_t min,
+                                  std::int64_t max) {
+    std::int64_t value = 0;
+    bool ok = !text.empty() && text.size() <= 18;
+    for (char c : text) {
+        if (c < '0' || c > '9') {
+            ok = false;
+            break;
+        }
+        value = value * 10 + (c - '0');
+    }
+    if (!ok || value < min || value > max)
+        throw config_error(std::string(name) + ": expected a whole number from " +
+                           std::to_string(min) + " to " + std::to_string(max) + ", got \"" +
+                           std::string(text.substr(0, 40)) + "\"");
+    return value;
+}
+
+inline rampart::throttle::rate parse_rate(std::string_view name, const std::string& text) {
+    try {
+        return rampart::throttle::parse_rate(text);
+    } catch (const std::exception& e) {
+        throw config_error(std::string(name) + ": " + e.what());
+    }
+}
+
+inline void apply(config& c, std::string_view name, const std::string& value) {
+    if (name == "SHOP_LISTEN") {
+        auto colon = value.rfind(':');
+        if (colon == std::string::npos || colon == 0)
+            throw config_error("SHOP_LISTEN: expected address:port, got \"" + value + "\"");
+        std::string host = value.substr(0, colon);
+        if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+            host = host.substr(1, host.size() - 2);
+        boost::system::error_code ec;
+        boost::asio::ip::make_address(host, ec);
+        if (ec)
+            throw config_error("SHOP_LISTEN: \"" + host + "\" is not an IP address");
+        c.listen_host = host;
+        c.listen_port = static_cast<std::uint16_t>(
+            parse_integer("SHOP_LISTEN port", std::string_view(value).substr(colon + 1), 0, 65535));
+    } else if (name == "SHOP_DB") {
+        if (value.empty())
+            throw config_error("SHOP_DB: must not be empty");
+        c.db_path = value;
+    } else if (name == "SHOP_JWT_SECRET") {
+        if (value.size() < 32)
+            throw config_error("SHOP_JWT_SECRET: must be at least 32 bytes for HS256");
+        c.jwt_secret = value;
+    } else if (name == "SHOP_REDIS") {
+        try {
+            rampart::redis::parse_url(value); // checked now: a bad URL must stop start-up here
+        } catch (const rampart::redis::url_error& e) {
+            throw config_error(std::string("SHOP_REDIS: ") + e.what());
+        }
+        c.redis_url = value;
+    } else if (name == "SHOP_THROTTLE_ANON") {
+        c.throttle_anon = parse_rate(name, value);
+        c.throttle_anon_spec = value;
+    } else if (name == "SHOP_THROTTLE_USER") {
+        c.throttle_user = parse_rate(name, value);
+        c.throttle_user_spec = value;
+    } else if (name == "SHOP_THROTTLE_LOGIN") {
+        c.throttle_login = parse_rate(name, value);
+        c.throttle_login_spec = value;
+    } else if (name == "SHOP_ACCESS_TTL") {
+        c.access_ttl = parse_integer(name, value, 1, 366LL * 86400);
+    } else if (name == "SHOP_REFRESH_TTL") {
+        c.refresh_ttl = parse_integer(name, value, 1, 3660LL * 86400);
+    } else if (name == "SHOP_TRUSTED_PROXIES") {
+        c.trusted_proxies = static_cast<unsigned>(parse_integer(name, value, 0, 16));
+    } else if (name == "SHOP_THREADS") {
+        c.threads = static_cast<unsigned>(parse_integer(name, value, 1, 256));
+    } else if (name == "SHOP_PASSWORD_ITERATIONS") {
+        c.password_iterations = static_cast<unsigned>(parse_integer(name, value, 1, 100'000'000));
+    }
+}
+
+} // namespace detail
+
+/// Reads the environment, then the flags. Throws config_error; `help` is set by `--help`.
+inline config load_config(int argc, char** argv, bool& help) {
+    config c;
+    help = false;
+    for (const auto& o : options())
+        if (const char* v = std::getenv(o.variable))
+            detail::apply(c, o.variable, v);
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        if (arg == "--help" || arg == "-h") {
+            help = true;
+            return c;
+        }
+        std::string value;
+        auto eq = arg.find('=');
+        std::string_view flag = arg.substr(0, eq);
+        const option* match = nullptr;
+        for (const auto& o : options())
+            if (flag == o.flag)
+                match = &o;
+        if (!match)
+            throw config_error("unknown option \"" + std::string(arg) + "\" (see --help)");
+        if (eq != std::string_view::npos)
+            value = std::string(arg.substr(eq + 1));
+        else if (i + 1 < argc)
+            value = argv[++i];
+        else
+            throw config_error(std::string(match->flag) + ": needs a value");
+        detail::apply(c, match->variable, value);
+    }
+    return c;
+}
+
+} // namespace shop
+
+#endif

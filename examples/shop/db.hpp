@@ -1,0 +1,228 @@
+#ifndef SHOP_DB_HPP
+#define SHOP_DB_HPP
+
+// The shop's data: schema migrations, demo data, and every query the API runs. All of it goes
+// through rampart::sqlite::database, so no query ever runs on an I/O thread.
+
+#include <rampart/jwt/password.hpp>
+#include <rampart/pagination/sqlite.hpp>
+#include <rampart/sqlite.hpp>
+#include <rampart/validation/decimal.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace shop {
+
+namespace sqlite = rampart::sqlite;
+namespace pg = rampart::pagination;
+namespace asio = rampart::asio;
+
+inline constexpr std::array<sqlite::migration, 3> migrations{{
+    {1, "CREATE TABLE users ("
+        "  id INTEGER PRIMARY KEY,"
+        "  username TEXT NOT NULL UNIQUE,"
+        "  password TEXT NOT NULL,"
+        "  is_active INTEGER NOT NULL DEFAULT 1)"},
+    {2, "CREATE TABLE products ("
+        "  id INTEGER PRIMARY KEY,"
+        "  name TEXT NOT NULL,"
+        "  price_cents INTEGER NOT NULL CHECK (price_cents >= 0),"
+        "  currency TEXT NOT NULL DEFAULT 'USD',"
+        "  stock INTEGER NOT NULL CHECK (stock >= 0))"},
+    {3, "CREATE TABLE orders ("
+        "  id INTEGER PRIMARY KEY,"
+        "  user_id INTEGER NOT NULL REFERENCES users(id),"
+        "  product_id INTEGER NOT NULL REFERENCES products(id),"
+        "  quantity INTEGER NOT NULL CHECK (quantity BETWEEN 1 AND 100),"
+        "  shipping_address TEXT NOT NULL,"
+        "  status TEXT NOT NULL DEFAULT 'pending',"
+        "  created_at TEXT NOT NULL);"
+        "CREATE INDEX orders_newest ON orders (user_id, created_at DESC, id DESC)"},
+}};
+
+struct user_row {
+    std::int64_t id = 0;
+    std::string password_hash;
+    bool active = false;
+};
+
+struct product {
+    std::int64_t id = 0;
+    std::string name;
+    rampart::decimal price;
+    std::string currency;
+    std::int64_t stock = 0;
+};
+
+struct order {
+    std::int64_t id = 0;
+    std::int64_t product_id = 0;
+    std::int64_t quantity = 0;
+    std::string shipping_address;
+    std::string status;
+    std::string created_at; // RFC 3339, UTC, microseconds: sorts as text
+};
+
+/// Now as RFC 3339 UTC with microseconds (`2026-11-27T14:57:05.123456Z`).
+inline std::string rfc3339_now() {
+    auto now = std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now());
+    auto secs = std::chrono::floor<std::chrono::seconds>(now);
+    std::time_t t = std::chrono::system_clock::to_time_t(secs);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char text[64];
+    std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<long long>((now - secs).count()));
+    return text;
+}
+
+/// Seeds the demo data into a database that has no users yet (a new one). Returns whether it did.
+inline bool seed_demo_data(sqlite::connection& c, const rampart::jwt::password_hasher& hasher) {
+    auto& count = c.cached("SELECT COUNT(*) FROM users");
+    count.step();
+    bool empty = count.column<std::int64_t>(0) == 0;
+    count.reset();
+    if (!empty)
+        return false;
+    sqlite::transaction(c, [&](sqlite::connection& tx) {
+        auto& user = tx.cached("INSERT INTO users (id, username, password) VALUES (?, ?, ?)");
+        user.bind_all(std::int64_t{1}, "alice", hasher.hash("alice-pass-1234")).exec();
+        user.bind_all(std::int64_t{2}, "bob", hasher.hash("bob-pass-1234")).exec();
+        auto& insert = tx.cached("INSERT INTO products (id, name, price_cents, currency, stock) "
+                                 "VALUES (?, ?, ?, 'USD', ?)");
+        for (std::int64_t n = 1; n <= 60; ++n) {
+            std::int64_t stock = n == 7 ? 3 : n == 8 ? 0 : 50;
+            insert.bind_all(n, "Product " + std::to_string(n), n * 125, stock).exec();
+        }
+    });
+    return true;
+}
+
+inline product read_product(sqlite::statement& s) {
+    return {s.column<std::int64_t>(0), s.column<std::string>(1),
+            rampart::decimal(s.column<std::int64_t>(2), 2), s.column<std::string>(3),
+            s.column<std::int64_t>(4)};
+}
+
+inline order read_order(sqlite::statement& s) {
+    return {s.column<std::int64_t>(0), s.column<std::int64_t>(1), s.column<std::int64_t>(2),
+            s.column<std::string>(3),  s.column<std::string>(4),  s.column<std::string>(5)};
+}
+
+/// What placing an order can end in, besides success.
+enum class order_refusal { none, no_such_product, insufficient_stock };
+
+/// The queries of the API, each run on the database's workers.
+class catalog {
+public:
+    explicit catalog(sqlite::database& db) : db_(db) {}
+
+    static constexpr const char* product_columns =
+        "SELECT id, name, price_cents, currency, stock FROM products";
+    static constexpr const char* order_columns =
+        "SELECT id, product_id, quantity, shipping_address, status, created_at FROM orders";
+
+    sqlite::database& db() noexcept { return db_; }
+
+    asio::awaitable<std::optional<user_row>> find_user(const std::string& username) {
+        co_return co_await db_.run([&username](sqlite::connection& c) -> std::optional<user_row> {
+            auto& s = c.cached("SELECT id, password, is_active FROM users WHERE username = ?");
+            s.bind(1, username);
+            if (!s.step())
+                return std::nullopt;
+            return user_row{s.column<std::int64_t>(0), s.column<std::string>(1),
+                            s.column<std::int64_t>(2) != 0};
+        });
+    }
+
+    asio::awaitable<bool> user_is_active(std::int64_t id) {
+        co_return co_await db_.run([id](sqlite::connection& c) {
+            auto& s = c.cached("SELECT is_active FROM users WHERE id = ?");
+            s.bind(1, id);
+            return s.step() && s.column<std::int64_t>(0) != 0;
+        });
+    }
+
+    asio::awaitable<void> save_password_hash(std::int64_t id, const std::string& hash) {
+        co_await db_.run([id, &hash](sqlite::connection& c) {
+            c.cached("UPDATE users SET password = ? WHERE id = ?").bind_all(hash, id).exec();
+        });
+    }
+
+    asio::awaitable<std::optional<product>> find_product(std::int64_t id) {
+        co_return co_await db_.run([id](sqlite::connection& c) -> std::optional<product> {
+            auto& s = c.cached(std::string(product_columns) + " WHERE id = ?");
+            s.bind(1, id);
+            if (!s.step())
+                return std::nullopt;
+            return read_product(s);
+        });
+    }
+
+    asio::awaitable<std::optional<std::int64_t>> stock_of(std::int64_t id) {
+        co_return co_await db_.run([id](sqlite::connection& c) -> std::optional<std::int64_t> {
+            auto& s = c.cached("SELECT stock FROM products WHERE id = ?");
+            s.bind(1, id);
+            if (!s.step())
+                return std::nullopt;
+            return s.column<std::int64_t>(0);
+        });
+    }
+
+    /// Takes the stock and records the order in one transaction: the conditional UPDATE is what
+    /// makes concurrent orders unable to oversell.
+    asio::awaitable<std::variant<order, order_refusal>> place_order(std::int64_t user,
+                                                                    std::int64_t product_id,
+                                                                    std::int64_t quantity,
+                                                                    const std::string& address) {
+        // `address` outlives the call: the awaiting handler holds it. Captured by reference on
+        // purpose: g++ 12 miscompiles a by-value capture of a coroutine's by-value parameter.
+        co_return co_await db_.transaction(
+            [=, &address](sqlite::connection& c) -> std::variant<order, order_refusal> {
+                c.cached("UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ?")
+                    .bind_all(quantity, product_id, quantity)
+                    .exec();
+                if (c.changes() == 0) {
+                    auto& exists = c.cached("SELECT 1 FROM products WHERE id = ?");
+                    exists.bind(1, product_id);
+                    bool known = exists.step();
+                    exists.reset();
+                    return known ? order_refusal::insufficient_stock
+                                 : order_refusal::no_such_product;
+                }
+                order o{0, product_id, quantity, address, "pending", rfc3339_now()};
+                c.cached("INSERT INTO orders (user_id, product_id, quantity, shipping_address, "
+                         "status, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+                    .bind_all(user, product_id, quantity, address, o.status, o.created_at)
+                    .exec();
+                o.id = c.last_insert_rowid();
+                return o;
+            });
+    }
+
+    asio::awaitable<std::optional<order>> find_order(std::int64_t user, std::int64_t id) {
+        co_return co_await db_.run([user, id](sqlite::connection& c) -> std::optional<order> {
+            auto& s = c.cached(std::string(order_columns) + " WHERE id = ? AND user_id = ?");
+            s.bind_all(id, user);
+            if (!s.step())
+                return std::nullopt;
+            return read_order(s);
+        });
+    }
+
+private:
+    sqlite::database& db_;
+};
+
+} // namespace shop
+
+#endif
