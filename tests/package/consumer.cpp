@@ -1,7 +1,6 @@
 // A tiny service built the way a user builds one: against the installed rampart package, or
 // with rampart added as a subdirectory. It composes a stack, runs one request and checks it.
-#include <rampart/core.hpp>
-#include <rampart/errors.hpp>
+#include <rampart/rampart.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
