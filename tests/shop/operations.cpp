@@ -229,6 +229,25 @@ TEST_CASE("shop: throttles answer 429 with an honest Retry-After", "[shop]") {
     }
 }
 
+TEST_CASE("shop: behind a trusted proxy, clients are told apart by X-Forwarded-For", "[shop]") {
+    shop s{{{"SHOP_TRUSTED_PROXIES", "1"}, {"SHOP_THROTTLE_ANON", "2/minute"}}};
+    auto from = [&](const char* client) {
+        auto req = rampart::test::make_get("/api/v1/products/1/");
+        req.set("X-Forwarded-For", client);
+        return s.send(req);
+    };
+    CHECK(from("203.0.113.7").status() == 200);
+    CHECK(from("203.0.113.7").status() == 200);
+    CHECK(is_envelope(from("203.0.113.7"), 429));
+    // Another client behind the same proxy has its own bucket; a spoofed extra entry on the
+    // left is not trusted (only the proxy's own entry, the rightmost, is).
+    CHECK(from("198.51.100.1").status() == 200);
+    CHECK(is_envelope(from("198.51.100.9, 203.0.113.7"), 429));
+    CHECK(s.proc().wait_for_errors(
+        [](const std::string& log) { return log.find("ip:203.0.113.7") != std::string::npos; },
+        std::chrono::seconds{10}));
+}
+
 TEST_CASE("shop: two instances share one Redis limit, through an outage and back", "[shop]") {
     rampart::test::redis_server redis;
     process::environment env{{"SHOP_REDIS", redis.url()},
