@@ -224,6 +224,7 @@ TEST_CASE("faults: 5,000 idle keep-alive connections: a new client is served, me
 
     // Each connection sends one request, reads its answer and then stays open saying nothing:
     // an idle keep-alive connection.
+    const auto setup_began = std::chrono::steady_clock::now();
     std::vector<raw_socket> idle;
     idle.reserve(idle_count);
     for (std::size_t i = 0; i < idle_count; ++i) {
@@ -235,7 +236,12 @@ TEST_CASE("faults: 5,000 idle keep-alive connections: a new client is served, me
     const long rss_with_idle = rss_kib();
     INFO("server connections: " << held << ", RSS before " << rss_before << " KiB, with "
                                 << idle_count << " idle " << rss_with_idle << " KiB");
-    CHECK(held >= idle_count - 1); // (the set-up took less than idle_timeout, so all are open)
+    // All are held, unless the set-up itself outlasted idle_timeout (a very slow machine:
+    // then the first ones were rightly closed already).
+    if (std::chrono::steady_clock::now() - setup_began < config.idle_timeout)
+        CHECK(held >= idle_count);
+    else
+        WARN("set-up outlasted idle_timeout; " << held << " of " << idle_count << " still open");
 
     // A new client is served while they sit there (the client's own bound is 5 s).
     CHECK(served(port));
