@@ -5,6 +5,7 @@
 #   sanitize   the same suite built with AddressSanitizer + UndefinedBehaviorSanitizer
 #   tsan       the concurrency tests built with ThreadSanitizer
 #   fuzz [S]   build the libFuzzer targets with clang and run each for S seconds (default 20)
+#   fuzz-long [S]  the same, 600 s per target by default (RAMPART_FUZZ_TARGETS="server jwt")
 #   bench      build the benchmarks and run them
 #   deps       install what is missing (Debian packages; needs root)
 set -euo pipefail
@@ -95,9 +96,15 @@ tsan)
     done
     exit $failed
     ;;
-fuzz)
+fuzz | fuzz-long)
+    # fuzz [S]: every target for S seconds (default 20, or RAMPART_FUZZ_SECONDS): what CI runs.
+    # fuzz-long [S]: the same for longer (default 600 s per target), for a run on demand.
+    # RAMPART_FUZZ_TARGETS="server jwt" limits either to those targets. New inputs that reach
+    # new code are kept in build/fuzz/corpus/<target>/ and reused by the next run.
     deps
-    seconds=${1:-20}
+    default_seconds=20
+    [ "$cmd" = fuzz-long ] && default_seconds=600
+    seconds=${1:-${RAMPART_FUZZ_SECONDS:-$default_seconds}}
     configure "$root/build/fuzz" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
         -DRAMPART_BUILD_FUZZ=ON -DRAMPART_BUILD_TESTS=OFF -DRAMPART_BUILD_EXAMPLES=OFF \
         -DRAMPART_BUILD_BENCH=OFF "-DCMAKE_CXX_FLAGS=-O1 -g"
@@ -107,18 +114,24 @@ fuzz)
     for target in "$root"/build/fuzz/tests/fuzz/fuzz_*; do
         [ -x "$target" ] || continue
         name=$(basename "$target")
+        if [ -n "${RAMPART_FUZZ_TARGETS:-}" ] &&
+            [[ " $RAMPART_FUZZ_TARGETS " != *" ${name#fuzz_} "* ]]; then
+            continue
+        fi
         corpus="$root/build/fuzz/corpus/$name"
         mkdir -p "$corpus"
         seeds="$root/tests/fuzz/corpus/${name#fuzz_}"
+        [ -d "$seeds" ] || { echo "rampart: $name has no seeds in $seeds"; exit 1; }
         echo "rampart: fuzzing $name for ${seconds}s"
         log="$root/build/fuzz/$name.log"
         status=0
+        # The shop's access log goes to stderr with libFuzzer's report: keep only the report.
         (cd "$root/build/fuzz" && "$target" -max_total_time="$seconds" -print_final_stats=1 \
-            "$corpus" $([ -d "$seeds" ] && echo "$seeds")) >"$log" 2>&1 || status=$?
-        grep -E "stat::number_of_executed_units|ERROR|SUMMARY" "$log" || true
+            -timeout=30 -rss_limit_mb=4096 "$corpus" "$seeds") >"$log" 2>&1 || status=$?
+        grep -E "stat::number_of_executed_units|stat::average_exec_per_sec|ERROR|SUMMARY" "$log" || true
         if [ "$status" -ne 0 ]; then
-            tail -50 "$log"
-            echo "rampart: $name found a crash (log: $log)"
+            grep -v -E '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' "$log" | tail -60
+            echo "rampart: $name found a crash (log: $log; the input is in $root/build/fuzz)"
             exit 1
         fi
         ran=$((ran + 1))
