@@ -322,7 +322,7 @@ TEST_CASE("shop: placing, listing and reading orders", "[shop]") {
 
 TEST_CASE("shop: every validation message, all at once", "[shop]") {
     shop s;
-    auto [token, refresh] = s.login();
+    const std::string token = s.login().first; // a named string: lambdas capture it
     auto order = [&](const json::value& body) { return s.post("/api/v1/orders/", body, token); };
 
     auto r = order(order_body(3, 0));

@@ -38,8 +38,8 @@ std::vector<int> all_at_once(int n, F f) {
 
 TEST_CASE("shop: 40 concurrent orders for 3 items sell exactly 3", "[shop][concurrency]") {
     shop s{{{"SHOP_THREADS", "4"}}};
-    auto [alice, ar] = s.login();
-    auto [bob, br] = s.login("bob", "bob-pass-1234");
+    const std::string alice = s.login().first; // plain variables: the threads capture them
+    const std::string bob = s.login("bob", "bob-pass-1234").first;
     REQUIRE(s.stock(7) == 3);
     std::vector<std::string> bodies;
     auto statuses = all_at_once(40, [&](int i) {
@@ -62,7 +62,7 @@ TEST_CASE("shop: 40 concurrent orders for 3 items sell exactly 3", "[shop][concu
 
 TEST_CASE("shop: concurrent orders of mixed sizes never oversell", "[shop][concurrency]") {
     shop s{{{"SHOP_THREADS", "4"}}};
-    auto [alice, ar] = s.login();
+    const std::string alice = s.login().first;
     std::atomic<std::int64_t> sold{0};
     // Product 5 has 50: 30 orders of 1..3 ask for 60.
     auto statuses = all_at_once(30, [&](int i) {
@@ -83,7 +83,7 @@ TEST_CASE("shop: concurrent orders of mixed sizes never oversell", "[shop][concu
 TEST_CASE("shop: 20 concurrent refreshes of one token: exactly one succeeds",
           "[shop][concurrency]") {
     shop s{{{"SHOP_THREADS", "4"}}};
-    auto [access, refresh] = s.login();
+    const std::string refresh = s.login().second;
     std::vector<std::string> winners(20);
     auto statuses = all_at_once(20, [&](int i) {
         reply r = s.post("/api/token/refresh/", json::value{{"refresh", refresh}});
