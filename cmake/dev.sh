@@ -125,7 +125,8 @@ fuzz | fuzz-long)
         echo "rampart: fuzzing $name for ${seconds}s"
         log="$root/build/fuzz/$name.log"
         status=0
-        # The shop's access log goes to stderr with libFuzzer's report: keep only the report.
+        # fuzz_server's access log shares stderr with libFuzzer's report: the log keeps both,
+        # the report's lines are picked out below.
         (cd "$root/build/fuzz" && "$target" -max_total_time="$seconds" -print_final_stats=1 \
             -timeout=30 -rss_limit_mb=4096 "$corpus" "$seeds") >"$log" 2>&1 || status=$?
         grep -E "stat::number_of_executed_units|stat::average_exec_per_sec|ERROR|SUMMARY" "$log" || true
