@@ -31,7 +31,8 @@ inline void log_to_stderr(std::exception_ptr e, const context& ctx) {
 
     Put it outermost. It installs itself as the context's error sink, so an http_error thrown by
     any layer (inside or outside it) renders with `Format`, and any other exception becomes a
-    500 whose cause goes to the log hook and never to the client.
+    500 whose cause goes to the log hook and never to the client. The hook also sees http_errors
+    of status 500 and above, except 503 (a dependency's outage, reported once by whoever saw it).
 */
 template <error_format Format = envelope_format>
 class error_envelope {
@@ -61,7 +62,10 @@ private:
         try {
             std::rethrow_exception(e);
         } catch (const http_error& err) {
-            if (err.status_code() >= 500 && s.log)
+            // A 503 is a known, already-reported condition (a store logs its outage once);
+            // logging it per request would flood the log during an outage.
+            if (err.status_code() >= 500 && err.status() != http::status::service_unavailable &&
+                s.log)
                 s.log(std::current_exception(), ctx);
             return s.format(err);
         } catch (...) {
