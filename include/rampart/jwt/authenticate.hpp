@@ -340,7 +340,8 @@ public:
         std::string_view token;
         bool from_cookie = false;
         if (auto auth = ctx.req().find(http::field::authorization); auth != ctx.req().end()) {
-            std::string_view value = detail::trim_blanks({auth->value().data(), auth->value().size()});
+            std::string_view value =
+                detail::trim_blanks({auth->value().data(), auth->value().size()});
             auto space = value.find_first_of(" \t");
             std::string_view scheme = value.substr(0, space);
             bool ours = false;
