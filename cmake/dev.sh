@@ -71,7 +71,7 @@ test)
 sanitize)
     deps
     configure "$root/build/asan" -DCMAKE_BUILD_TYPE=Debug -DRAMPART_BUILD_BENCH=OFF \
-        "-DCMAKE_CXX_FLAGS=-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+        "-DCMAKE_CXX_FLAGS=-O0 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
         run_tests "$root/build/asan" -LE no-sanitize "$@"
     ;;
