@@ -1,3 +1,4 @@
+#include <rampart/jwt/hashing_pool.hpp>
 #include <rampart/jwt/password.hpp>
 
 #include "support/run.hpp"
@@ -5,10 +6,14 @@
 #include <catch2/catch.hpp>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <chrono>
+#include <future>
 #include <string>
 #include <thread>
+#include <vector>
 
 using namespace rampart;
 using jwt::password_hasher;
@@ -196,4 +201,163 @@ TEST_CASE("async_check runs on the pool and resumes on the caller's executor") {
     CHECK_FALSE(bad.valid);
     CHECK_FALSE(unknown.valid);
     CHECK(hasher.verify("another", made));
+}
+
+TEST_CASE("a failed check costs the current iterations whatever was stored (harden runtime)") {
+    auto hasher = fast(3000);
+    auto outdated = hashlib_vectors[2]; // 1000 iterations
+    auto older = hashlib_vectors[0];    // 1 iteration
+    auto newer = hashlib_vectors[3];    // 4096 iterations
+
+    // Wrong passwords: the stored count plus the difference, as much as an unknown user.
+    CHECK(hasher.check("nope", std::string(outdated.encoded)).iterations_run == 3000);
+    CHECK(hasher.check("nope", std::string(older.encoded)).iterations_run == 3000);
+    CHECK(hasher.check("nope", hasher.hash("pw")).iterations_run == 3000);
+    CHECK(hasher.check("nope", std::nullopt).iterations_run == 3000);
+    // Another algorithm, Django's unusable password, garbage: the dummy, never valid.
+    for (std::string_view foreign : {"pbkdf2_sha1$1000$abcdefghijklmnopqrstuv$x",
+                                     "argon2$argon2id$v=19$m=102400,t=2,p=8$c2FsdA$aGFzaA",
+                                     "!Xx0unusablepasswordmarker", "", "pbkdf2_sha256$1$s$"}) {
+        CAPTURE(foreign);
+        auto r = hasher.check("nope", std::string(foreign));
+        CHECK_FALSE(r.valid);
+        CHECK_FALSE(r.rehashed);
+        CHECK(r.iterations_run == 3000);
+    }
+    // More iterations than current: verifying needs them all, so a failure costs more.
+    CHECK(hasher.check("nope", std::string(newer.encoded)).iterations_run == 4096);
+
+    // Good passwords: the verify, plus the re-hash when outdated; harden runtime does not run.
+    auto good_old = hasher.check(outdated.password, std::string(outdated.encoded));
+    CHECK(good_old.valid);
+    CHECK(good_old.iterations_run == 1000 + 3000);
+    auto good_new = hasher.check(newer.password, std::string(newer.encoded));
+    CHECK(good_new.valid);
+    CHECK(good_new.rehashed);
+    CHECK(good_new.iterations_run == 4096 + 3000);
+    CHECK(hasher.check("pw", hasher.hash("pw")).iterations_run == 3000);
+}
+
+TEST_CASE("a wrong password on a one-iteration hash is not much faster than an unknown user") {
+    // One loose wall-clock sanity check over real PBKDF2 (the exact work is measured above):
+    // without harden runtime the ratio is in the thousands; the margin here is 10x, and the
+    // fastest of several runs is compared, so a busy machine cannot make it fail.
+    auto hasher = fast(200'000);
+    std::string stored{hashlib_vectors[0].encoded}; // 1 iteration
+    auto fastest = [&](const std::optional<std::string>& encoded) {
+        auto best = std::chrono::steady_clock::duration::max();
+        for (int i = 0; i < 3; ++i) {
+            auto start = std::chrono::steady_clock::now();
+            auto r = hasher.check("wrong password", encoded);
+            best = std::min(best, std::chrono::steady_clock::now() - start);
+            REQUIRE_FALSE(r.valid);
+        }
+        return best;
+    };
+    auto wrong_on_weak = fastest(stored);
+    auto unknown = fastest(std::nullopt);
+    using ms = std::chrono::duration<double, std::milli>;
+    double wrong_ms = ms(wrong_on_weak).count();
+    double unknown_ms = ms(unknown).count();
+    CAPTURE(wrong_ms, unknown_ms);
+    CHECK(wrong_on_weak * 10 > unknown);
+}
+
+TEST_CASE("hashing_pool admits threads + max_waiting checks and refuses the next at once") {
+    asio::io_context io;
+    jwt::hashing_pool pool{
+        {.threads = 1, .max_waiting = 2, .retry_after = std::chrono::seconds{3}}};
+    CHECK(pool.capacity() == 3);
+    CHECK(jwt::hashing_pool{{.threads = 3}}.capacity() == 3 + 12); // 4 waiting per thread
+    CHECK_THROWS_AS(jwt::hashing_pool{{.threads = 0}}, std::invalid_argument);
+
+    // Block the only thread, so nothing admitted can finish until the test says so.
+    std::promise<void> unblock;
+    std::shared_future<void> blocker = unblock.get_future().share();
+    asio::post(pool.get_executor(), [blocker] { blocker.wait(); });
+
+    auto hasher = fast(1000);
+    std::string encoded = hasher.hash("open sesame");
+    std::vector<jwt::password_check> results(3);
+    int finished = 0;
+    for (std::size_t i = 0; i < 3; ++i)
+        asio::co_spawn(
+            io,
+            [&, i]() -> asio::awaitable<void> {
+                results[i] = co_await pool.check(hasher, i == 0 ? "open sesame" : "wrong",
+                                                 std::optional<std::string>{encoded});
+            },
+            [&](std::exception_ptr e) {
+                ++finished;
+                if (e)
+                    std::rethrow_exception(e);
+            });
+    io.poll();
+    CHECK(pool.in_flight() == 3);
+    CHECK(finished == 0);
+
+    // Full: the fourth is refused without waiting for the blocked pool, with a 503 that says
+    // when to come back. Tickets are refused too.
+    std::exception_ptr refused;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            co_await pool.check(hasher, "open sesame", std::optional<std::string>{encoded});
+        },
+        [&](std::exception_ptr e) { refused = e; });
+    io.poll();
+    REQUIRE(refused);
+    try {
+        std::rethrow_exception(refused);
+    } catch (const rampart::service_unavailable& e) {
+        CHECK(e.status_code() == 503);
+        REQUIRE(e.headers().size() == 1);
+        CHECK(e.headers()[0] == rampart::http_error::header{"Retry-After", "3"});
+    }
+    CHECK_FALSE(pool.try_admit());
+    CHECK_THROWS_AS(pool.admit(), rampart::service_unavailable);
+    CHECK(pool.in_flight() == 3); // a refusal takes no place
+
+    // Released: every admitted check completes and gives its place back.
+    unblock.set_value();
+    io.restart();
+    io.run();
+    CHECK(finished == 3);
+    CHECK(results[0].valid);
+    CHECK_FALSE(results[1].valid);
+    CHECK_FALSE(results[2].valid);
+    CHECK(pool.in_flight() == 0);
+
+    // A ticket holds one place until released or destroyed.
+    {
+        auto a = pool.admit();
+        auto b = pool.try_admit();
+        REQUIRE(b);
+        CHECK(pool.in_flight() == 2);
+        auto moved = std::move(a);
+        CHECK(pool.in_flight() == 2);
+        b->release();
+        CHECK(pool.in_flight() == 1);
+    }
+    CHECK(pool.in_flight() == 0);
+
+    // An admitted ticket is used up by its check; a made-up one is refused.
+    jwt::password_check after;
+    std::exception_ptr empty_ticket;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            auto place = pool.admit();
+            after = co_await pool.check(std::move(place), hasher, "open sesame",
+                                        std::optional<std::string>{encoded});
+            co_await pool.check(jwt::hashing_pool::ticket{}, hasher, "x", std::nullopt);
+        },
+        [&](std::exception_ptr e) { empty_ticket = e; });
+    io.restart();
+    io.run();
+    CHECK(after.valid);
+    CHECK(after.iterations_run == 1000);
+    CHECK(empty_ticket);
+    CHECK(pool.in_flight() == 0);
+    pool.join();
 }

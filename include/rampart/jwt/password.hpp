@@ -34,6 +34,10 @@ inline constexpr allow_weak_iterations_t allow_weak_iterations{};
 struct password_check {
     bool valid = false;
     std::optional<std::string> rehashed;
+    /// PBKDF2 iterations this check ran, re-hash included: the work a client can time. A failed
+    /// check runs the hasher's `iterations()`, or a stored hash's own count when that is more
+    /// (see password_hasher::check).
+    std::uint64_t iterations_run = 0;
 };
 
 /** PBKDF2-HMAC-SHA256 password hashes in Django's encoded format.
@@ -51,9 +55,10 @@ struct password_check {
 
     Verifying costs as much as hashing, by design: tens to hundreds of milliseconds. Never do
     it on an I/O thread; `async_check` runs it on an executor you supply (an
-    `asio::thread_pool`, say) and resumes on the caller's executor. When the user is unknown,
-    pass no stored hash: the same work is done against a fixed dummy hash, so a client cannot
-    tell unknown users from wrong passwords by timing.
+    `asio::thread_pool`, say, or a bounded jwt::hashing_pool) and resumes on the caller's
+    executor. When the user is unknown, pass no stored hash: the same work is done against a
+    fixed dummy hash, so a client cannot tell unknown users from wrong passwords by timing.
+    `check` evens out the other cases the same way (see there).
 */
 class password_hasher {
 public:
@@ -96,21 +101,12 @@ public:
     /// The comparison takes the same time wherever the first difference lies.
     bool verify(std::string_view password, std::string_view encoded) const {
         auto parts = decode(encoded);
-        if (!parts)
-            return false;
-        std::string computed = derive_base64(password, parts->salt, parts->iterations);
-        return computed.size() == parts->hash.size() &&
-               CRYPTO_memcmp(computed.data(), parts->hash.data(), computed.size()) == 0;
+        return parts && matches(password, *parts, nullptr);
     }
 
     /// Does the work of a failed verify against a fixed hash with this hasher's iterations, so
     /// that "no such user" takes as long as "wrong password". Always false.
-    bool verify_dummy(std::string_view password) const {
-        std::string computed = derive_base64(password, "rampartdummysaltvalue0", iterations_);
-        static constexpr std::string_view never = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
-        (void)CRYPTO_memcmp(computed.data(), never.data(), std::min(computed.size(), never.size()));
-        return false;
-    }
+    bool verify_dummy(std::string_view password) const { return dummy(password, nullptr); }
 
     /// Whether a (valid) stored hash should be replaced at the next good login: another
     /// algorithm or iteration count than this hasher's, or a salt shorter than Django's.
@@ -119,18 +115,41 @@ public:
         return !parts || parts->iterations != iterations_ || parts->salt.size() < salt_length;
     }
 
-    /// Verifies, and on success re-hashes when needed. `encoded` nullopt means "unknown user":
-    /// the dummy path runs and the result is invalid.
+    /** Verifies, and on success re-hashes when needed. `encoded` nullopt means "unknown user":
+        the dummy path runs and the result is invalid.
+
+        A failed check costs `iterations()` PBKDF2 iterations whatever was stored, so its
+        timing tells a client nothing about the account:
+        - unknown user, or a stored string that is not a valid `pbkdf2_sha256` hash (another
+          algorithm, an unusable `!` password, garbage): the dummy hash runs;
+        - a stored hash with fewer iterations: after the failed verify, the difference runs as
+          extra PBKDF2 work (Django's `harden_runtime`), as if the hash were current.
+        A stored hash with MORE iterations (up to maximum_iterations) costs its own count, since
+        verifying needs it; it is re-hashed down at the next good login. A good password costs
+        the verify plus, when outdated, the re-hash.
+    */
     password_check check(std::string_view password,
                          const std::optional<std::string>& encoded) const {
         password_check out;
-        if (!encoded) {
-            verify_dummy(password);
+        std::optional<parts> stored;
+        if (encoded)
+            stored = decode(*encoded);
+        std::uint64_t* work = &out.iterations_run; // counted where PBKDF2 runs
+        if (!stored) {
+            dummy(password, work);
             return out;
         }
-        out.valid = verify(password, *encoded);
-        if (out.valid && needs_rehash(*encoded))
-            out.rehashed = hash(password);
+        out.valid = matches(password, *stored, work);
+        if (!out.valid) {
+            if (stored->iterations < iterations_) {
+                std::string wasted =
+                    derive_base64(password, stored->salt, iterations_ - stored->iterations, work);
+                OPENSSL_cleanse(wasted.data(), wasted.size());
+            }
+            return out;
+        }
+        if (needs_rehash(*encoded))
+            out.rehashed = encode(password, random_salt(), iterations_, work);
         return out;
     }
 
@@ -180,6 +199,23 @@ private:
         std::string_view hash;
     };
 
+    /// The lengths compared are public (the stored hash's, and always 44 computed characters).
+    static bool matches(std::string_view password, const parts& stored, std::uint64_t* work) {
+        std::string computed = derive_base64(password, stored.salt, stored.iterations, work);
+        bool same = computed.size() == stored.hash.size() &&
+                    CRYPTO_memcmp(computed.data(), stored.hash.data(), computed.size()) == 0;
+        OPENSSL_cleanse(computed.data(), computed.size());
+        return same;
+    }
+
+    bool dummy(std::string_view password, std::uint64_t* work) const {
+        std::string computed = derive_base64(password, "rampartdummysaltvalue0", iterations_, work);
+        static constexpr std::string_view never = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+        (void)CRYPTO_memcmp(computed.data(), never.data(), std::min(computed.size(), never.size()));
+        OPENSSL_cleanse(computed.data(), computed.size());
+        return false;
+    }
+
     static std::optional<parts> decode(std::string_view encoded) {
         auto take = [&](std::string_view& rest) -> std::optional<std::string_view> {
             auto pos = rest.find('$');
@@ -204,7 +240,7 @@ private:
     }
 
     static std::string encode(std::string_view password, std::string_view salt,
-                              std::uint32_t iterations) {
+                              std::uint32_t iterations, std::uint64_t* work = nullptr) {
         std::string out;
         out.reserve(algorithm.size() + 12 + salt.size() + 46);
         out += algorithm;
@@ -213,18 +249,21 @@ private:
         out += '$';
         out += salt;
         out += '$';
-        out += derive_base64(password, salt, iterations);
+        out += derive_base64(password, salt, iterations, work);
         return out;
     }
 
+    /// PBKDF2, base64-encoded; adds the iterations run to `*work` when given.
     static std::string derive_base64(std::string_view password, std::string_view salt,
-                                     std::uint32_t iterations) {
+                                     std::uint32_t iterations, std::uint64_t* work = nullptr) {
         std::array<unsigned char, 32> key{};
         if (PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
                               reinterpret_cast<const unsigned char*>(salt.data()),
                               static_cast<int>(salt.size()), static_cast<int>(iterations),
                               EVP_sha256(), static_cast<int>(key.size()), key.data()) != 1)
             throw std::runtime_error("rampart: PBKDF2 failed");
+        if (work)
+            *work += iterations;
         std::array<unsigned char, 45> text{}; // 4 * ceil(32 / 3) + NUL
         int n = EVP_EncodeBlock(text.data(), key.data(), static_cast<int>(key.size()));
         OPENSSL_cleanse(key.data(), key.size());
