@@ -48,19 +48,23 @@ struct order_in {
 struct user_directory {
     catalog* db;
     const jwt::password_hasher* hasher;
-    asio::thread_pool* hashing; // PBKDF2 runs here, never on an I/O thread
+    jwt::hashing_pool* hashing; // PBKDF2 runs here, never on an I/O thread; bounded queue
 
     // No temporaries inside a co_await expression here or below: g++ 12 destroys such
     // temporaries twice when they are arguments of a coroutine call.
     asio::awaitable<std::optional<std::string>> check_credentials(std::string_view username,
                                                                   std::string_view password) {
+        // Admission first: a login refused for a full queue (503, Retry-After) costs neither a
+        // query nor a hash, and the refusal cannot depend on whether the user exists.
+        jwt::hashing_pool::ticket place = hashing->admit();
         const std::string name{username};
         std::optional<user_row> row = co_await db->find_user(name);
         std::optional<std::string> stored; // none: a dummy hash runs, so timing says nothing
         if (row)
             stored = row->password_hash;
         std::string attempt{password};
-        jwt::password_check check = co_await hasher->async_check(*hashing, attempt, stored);
+        auto checking = hashing->check(std::move(place), *hasher, attempt, stored);
+        jwt::password_check check = co_await std::move(checking);
         OPENSSL_cleanse(attempt.data(), attempt.size());
         if (!check.valid || !row || !row->active)
             co_return std::nullopt;
@@ -118,7 +122,7 @@ class api {
 public:
     api(const config& cfg, catalog& db, BucketStore& buckets, TokenStore& tokens_store,
         const std::string& jwt_secret, const std::string& cursor_secret,
-        const jwt::password_hasher& hasher, asio::thread_pool& hashing)
+        const jwt::password_hasher& hasher, jwt::hashing_pool& hashing)
         : cfg_(cfg), db_(db), key_(jwt::key::hs256(jwt_secret)), issuer_(key_, lifetimes(cfg)),
           verifier_(jwt::key_set{key_}),
           tokens_(issuer_, verifier_, tokens_store, user_directory{&db, &hasher, &hashing}),

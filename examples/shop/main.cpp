@@ -70,7 +70,9 @@ template <class BucketStore, class TokenStore>
 void serve(const shop::config& cfg, shop::catalog& catalog, BucketStore& buckets,
            TokenStore& tokens, const std::string& secret,
            const rampart::jwt::password_hasher& hasher, const std::string& state_description) {
-    rampart::asio::thread_pool hashing{2};
+    // Two hashing threads and 4 waiting places each: a flood of logins gets 503 + Retry-After
+    // instead of delaying every login behind it.
+    rampart::jwt::hashing_pool hashing{{.threads = 2}};
     shop::api<BucketStore, TokenStore> api{
         cfg, catalog, buckets, tokens, secret, cursor_key(secret), hasher, hashing};
     rampart::server_config sc;
