@@ -48,7 +48,12 @@ struct order_in {
 // [doc:schema]
 auto make_order_schema(product_store& products) {
     return schema<order_in>(
-               field(&order_in::product_id, "product_id").min(1),
+               field(&order_in::product_id, "product_id")
+                   .min(1)
+                   .exists([&products](std::int64_t id) -> asio::awaitable<bool> {
+                       std::optional<int> stock = co_await products.stock_of(id);
+                       co_return stock.has_value();
+                   }),
                field(&order_in::quantity, "quantity")
                    .min(1, "Quantity must be at least 1.")
                    .max(100, "Maximum order quantity is 100."),
@@ -56,11 +61,9 @@ auto make_order_schema(product_store& products) {
         .validate_with(
             [&products](const order_in& o, rampart::field_errors& errors) -> asio::awaitable<void> {
                 std::optional<int> stock = co_await products.stock_of(o.product_id);
-                if (!stock)
-                    errors.add("product_id", "Invalid pk \"" + std::to_string(o.product_id) +
-                                                 "\" - object does not exist.");
-                else if (o.quantity > *stock)
-                    errors.add("quantity", "Insufficient stock for this product.");
+                if (stock && o.quantity > *stock)
+                    errors.add("quantity", "Insufficient stock for this product.",
+                               "insufficient_stock");
             });
 }
 // [end]
@@ -195,13 +198,14 @@ TEST_CASE("docs: errors for every failing field", "[validation][docs]") {
     // [doc:errors]
     try {
         rampart::test::run(order_schema.validate_async(
-            parse_json(R"({"product_id": "3", "quantity": 0, "shipping_address": ""})")));
+            parse_json(R"({"product_id": 9999, "quantity": 0, "shipping_address": ""})")));
         FAIL("every field is wrong");
     } catch (const rampart::validation_error& e) {
         CHECK(boost::json::serialize(e.fields().to_json()) ==
-              R"({"product_id":["A valid integer is required."],)"
-              R"("quantity":["Quantity must be at least 1."],)"
-              R"("shipping_address":["This field may not be blank."]})");
+              R"({"quantity":["Quantity must be at least 1."],)"
+              R"("shipping_address":["This field may not be blank."],)"
+              R"("product_id":["Invalid pk \"9999\" - object does not exist."]})");
+        CHECK(e.fields().messages("product_id")[0].code == "does_not_exist");
     }
     // [end]
 }
