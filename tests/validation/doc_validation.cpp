@@ -98,6 +98,17 @@ const auto customer_schema = schema<customer>(
     field(&customer::billing, "billing", address_schema).optional());
 // [end]
 
+// [doc:text]
+struct upload {
+    std::string name;
+    std::string payload;
+};
+
+const auto upload_schema =
+    schema<upload>(field(&upload::name, "name").pattern("^[a-z][a-z0-9_]*$").max_length(40),
+                   field(&upload::payload, "payload").allow_null_characters());
+// [end]
+
 // [doc:validators]
 check_result not_reserved(const std::string& name) {
     if (name == "admin")
@@ -230,6 +241,20 @@ TEST_CASE("docs: rules, nesting and arrays", "[validation][docs]") {
               R"("addresses":{"1":{"street":["This field may not be blank."],)"
               R"("zip":["Five digits."],"x":["Unknown field."]}}})");
     }
+    // [end]
+}
+
+TEST_CASE("docs: NUL and patterns", "[validation][docs]") {
+    // [doc:text-use]
+    CHECK(upload_schema.parse(R"({"name": "report_1", "payload": "a\u0000b"})").payload.size() ==
+          3);
+    try {
+        upload_schema.parse(R"({"name": "report\u0000", "payload": ""})");
+        FAIL("NUL in a field that does not allow it");
+    } catch (const rampart::validation_error& e) {
+        CHECK(e.fields().messages("name")[0].code == "null_characters_not_allowed");
+    }
+    CHECK_THROWS_AS(field(&upload::name, "name").pattern("(a)\\1"), std::invalid_argument);
     // [end]
 }
 
