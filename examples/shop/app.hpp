@@ -168,17 +168,27 @@ private:
 
     static auto make_order_schema(catalog& db) {
         using v::field;
-        return v::schema<order_in>(field(&order_in::product_id, "product_id"),
-                                   field(&order_in::quantity, "quantity")
-                                       .min(1, "Quantity must be at least 1.")
-                                       .max(100, "Maximum order quantity is 100."),
-                                   field(&order_in::shipping_address, "shipping_address")
-                                       .not_blank()
-                                       .max_length(500))
+        // The product lookup is a field validator: it runs even when another field fails, so
+        // one 400 lists every field error. The stock check needs a valid quantity too, so it
+        // stays an object validator (run only when every field passed).
+        return v::schema<order_in>(
+                   field(&order_in::product_id, "product_id")
+                       .exists(
+                           [&db](std::int64_t id) -> asio::awaitable<bool> {
+                               std::optional<std::int64_t> stock = co_await db.stock_of(id);
+                               co_return stock.has_value();
+                           },
+                           "Invalid pk \"{value}\" - object does not exist.", "does_not_exist"),
+                   field(&order_in::quantity, "quantity")
+                       .min(1, "Quantity must be at least 1.")
+                       .max(100, "Maximum order quantity is 100."),
+                   field(&order_in::shipping_address, "shipping_address")
+                       .not_blank()
+                       .max_length(500))
             .validate_with(
                 [&db](const order_in& o, rampart::field_errors& errors) -> asio::awaitable<void> {
                     std::optional<std::int64_t> stock = co_await db.stock_of(o.product_id);
-                    if (!stock)
+                    if (!stock) // deleted since the field's lookup
                         errors.add("product_id", no_such_product(o.product_id), "does_not_exist");
                     else if (o.quantity > *stock)
                         errors.add("quantity", "Insufficient stock for this product.",

@@ -48,7 +48,12 @@ struct order_in {
 // [doc:schema]
 auto make_order_schema(product_store& products) {
     return schema<order_in>(
-               field(&order_in::product_id, "product_id").min(1),
+               field(&order_in::product_id, "product_id")
+                   .min(1)
+                   .exists([&products](std::int64_t id) -> asio::awaitable<bool> {
+                       std::optional<int> stock = co_await products.stock_of(id);
+                       co_return stock.has_value();
+                   }),
                field(&order_in::quantity, "quantity")
                    .min(1, "Quantity must be at least 1.")
                    .max(100, "Maximum order quantity is 100."),
@@ -56,11 +61,9 @@ auto make_order_schema(product_store& products) {
         .validate_with(
             [&products](const order_in& o, rampart::field_errors& errors) -> asio::awaitable<void> {
                 std::optional<int> stock = co_await products.stock_of(o.product_id);
-                if (!stock)
-                    errors.add("product_id", "Invalid pk \"" + std::to_string(o.product_id) +
-                                                 "\" - object does not exist.");
-                else if (o.quantity > *stock)
-                    errors.add("quantity", "Insufficient stock for this product.");
+                if (stock && o.quantity > *stock)
+                    errors.add("quantity", "Insufficient stock for this product.",
+                               "insufficient_stock");
             });
 }
 // [end]
@@ -93,6 +96,17 @@ const auto customer_schema = schema<customer>(
     field(&customer::tags, "tags").max_items(5).each(item<std::string>().max_length(20)).optional(),
     field(&customer::addresses, "addresses").min_items(1).each(address_schema),
     field(&customer::billing, "billing", address_schema).optional());
+// [end]
+
+// [doc:text]
+struct upload {
+    std::string name;
+    std::string payload;
+};
+
+const auto upload_schema =
+    schema<upload>(field(&upload::name, "name").pattern("^[a-z][a-z0-9_]*$").max_length(40),
+                   field(&upload::payload, "payload").allow_null_characters());
 // [end]
 
 // [doc:validators]
@@ -195,13 +209,14 @@ TEST_CASE("docs: errors for every failing field", "[validation][docs]") {
     // [doc:errors]
     try {
         rampart::test::run(order_schema.validate_async(
-            parse_json(R"({"product_id": "3", "quantity": 0, "shipping_address": ""})")));
+            parse_json(R"({"product_id": 9999, "quantity": 0, "shipping_address": ""})")));
         FAIL("every field is wrong");
     } catch (const rampart::validation_error& e) {
         CHECK(boost::json::serialize(e.fields().to_json()) ==
-              R"({"product_id":["A valid integer is required."],)"
-              R"("quantity":["Quantity must be at least 1."],)"
-              R"("shipping_address":["This field may not be blank."]})");
+              R"({"quantity":["Quantity must be at least 1."],)"
+              R"("shipping_address":["This field may not be blank."],)"
+              R"("product_id":["Invalid pk \"9999\" - object does not exist."]})");
+        CHECK(e.fields().messages("product_id")[0].code == "does_not_exist");
     }
     // [end]
 }
@@ -226,6 +241,20 @@ TEST_CASE("docs: rules, nesting and arrays", "[validation][docs]") {
               R"("addresses":{"1":{"street":["This field may not be blank."],)"
               R"("zip":["Five digits."],"x":["Unknown field."]}}})");
     }
+    // [end]
+}
+
+TEST_CASE("docs: NUL and patterns", "[validation][docs]") {
+    // [doc:text-use]
+    CHECK(upload_schema.parse(R"({"name": "report_1", "payload": "a\u0000b"})").payload.size() ==
+          3);
+    try {
+        upload_schema.parse(R"({"name": "report\u0000", "payload": ""})");
+        FAIL("NUL in a field that does not allow it");
+    } catch (const rampart::validation_error& e) {
+        CHECK(e.fields().messages("name")[0].code == "null_characters_not_allowed");
+    }
+    CHECK_THROWS_AS(field(&upload::name, "name").pattern("(a)\\1"), std::invalid_argument);
     // [end]
 }
 

@@ -195,7 +195,7 @@ struct texts {
 
 const auto texts_schema =
     schema<texts>(field(&texts::name, "name").not_blank().min_length(2).max_length(5).trim(),
-                  field(&texts::slug, "slug").pattern("^[a-z0-9-]+$", {}, 64).optional(),
+                  field(&texts::slug, "slug").pattern("^[a-z0-9-]+$").optional(),
                   field(&texts::email, "email").email().optional(),
                   field(&texts::site, "site").url("Give us a web address.").optional(),
                   field(&texts::note, "note").max_length(3, "Three at most.").optional());
@@ -244,17 +244,15 @@ TEST_CASE("blank, trim, wrong types and invalid UTF-8", "[validation]") {
     }
 }
 
-TEST_CASE("pattern: search semantics, bounded input", "[validation]") {
+TEST_CASE("pattern: search semantics, any length", "[validation]") {
     CHECK(texts_schema.parse(R"({"name": "ab", "slug": "my-post-1"})").slug == "my-post-1");
     CHECK(errors_json([] { texts_schema.parse(R"({"name": "ab", "slug": "My Post"})"); }) ==
           R"({"slug":["This value does not match the required pattern."]})");
-    // Longer than the pattern's input bound: refused without running the regex.
-    std::string body = R"({"name": "ab", "slug": ")" + std::string(65, 'a') + "\"}";
-    auto e = field_errors_of([&] { texts_schema.parse(body); });
+    auto e = field_errors_of([&] { texts_schema.parse(R"({"name": "ab", "slug": "a b"})"); });
     CHECK(first_code(e, "slug") == "pattern");
-    // A pathological input that would overflow std::regex's recursion stays bounded.
+    // RE2 runs in linear time without recursion: long input is matched, not capped.
     std::string huge = R"({"name": "ab", "slug": ")" + std::string(60000, 'a') + "\"}";
-    CHECK(field_errors_of([&] { texts_schema.parse(huge); }).contains("slug"));
+    CHECK(texts_schema.parse(huge).slug.size() == 60000);
 }
 
 TEST_CASE("e-mail addresses", "[validation]") {

@@ -11,14 +11,16 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <re2/re2.h>
+
 #include <charconv>
 #include <cmath>
 #include <concepts>
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
+#include <memory>
 #include <optional>
-#include <regex>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -130,6 +132,29 @@ struct count_rule {
     std::string message;
 };
 
+/// The validator exists() adds: awaits the lookup, reports `message` when it answers false.
+template <class Lookup>
+struct exists_check {
+    Lookup lookup;
+    std::string message;
+    std::string code;
+
+    template <class B>
+    boost::asio::awaitable<coded_check_result> operator()(const B& value) const {
+        const bool found = co_await lookup(value);
+        if (found)
+            co_return std::nullopt;
+        std::string text = message;
+        if constexpr (integer<B>) {
+            const std::string shown = std::to_string(value);
+            for (auto at = text.find("{value}"); at != std::string::npos;
+                 at = text.find("{value}", at + shown.size()))
+                text.replace(at, 7, shown);
+        }
+        co_return error_detail{std::move(text), code};
+    }
+};
+
 } // namespace detail
 
 /// Rules a field of type `B` can carry; the DSL fills them in.
@@ -158,10 +183,11 @@ struct rules<std::string> {
     std::string choice_message;
     format_kind format = format_kind::none;
     std::string format_message;
+    bool allow_null_characters = false;
     struct pattern_rule {
         std::string source;
-        std::regex regex;
-        std::size_t max_input;
+        /// Compiled once; RE2 matching is const and thread-safe, so all requests share it.
+        std::shared_ptr<const re2::RE2> regex;
         std::string message;
     };
     std::optional<pattern_rule> pattern;
@@ -379,18 +405,37 @@ public:
         rules_.trim = true;
         return std::move(*this);
     }
-    /** An ECMAScript regular expression the string must contain a match of (search semantics,
-        as JSON Schema's `pattern`: anchor with `^...$` to match the whole value). Code `pattern`.
+    /** A regular expression (RE2 syntax, UTF-8) the string must contain a match of: search
+        semantics, as JSON Schema's `pattern`, so anchor with `^...$` to match the whole value.
+        Code `pattern`.
 
-        std::regex backtracks recursively, so long input can take very long or exhaust the
-        stack. The regex therefore never runs on input longer than `max_input` bytes (default
-        1000): such input fails the rule. Keep patterns simple and pair them with max_length.
+        RE2 matches in time linear in the input and without recursion, so a pattern is safe on
+        untrusted input of any length (no input cap). The pattern is compiled here, once.
+        RE2 has no backreferences or look-around.
+
+        Throws: std::invalid_argument when RE2 cannot compile `regex` (a programming error,
+        seen when the schema is built).
     */
-    def&& pattern(std::string regex, std::string message = {}, std::size_t max_input = 1000) &&
-        requires std::same_as<base_type, std::string> {
-        std::regex compiled(regex, std::regex::ECMAScript | std::regex::optimize);
+    def&& pattern(std::string regex, std::string message = {}) && requires
+        std::same_as<base_type, std::string> {
+        re2::RE2::Options options;
+        options.set_encoding(re2::RE2::Options::EncodingUTF8);
+        options.set_log_errors(false);
+        auto compiled = std::make_shared<const re2::RE2>(regex, options);
+        if (!compiled->ok())
+            throw std::invalid_argument("rampart::validation: invalid pattern \"" + regex +
+                                        "\": " + compiled->error());
         rules_.pattern = typename rules<std::string>::pattern_rule{
-            std::move(regex), std::move(compiled), max_input, std::move(message)};
+            std::move(regex), std::move(compiled), std::move(message)};
+        return std::move(*this);
+    }
+    /** Accepts U+0000 in the string. By default a string holding a NUL character is refused
+        with "Null characters are not allowed." (code `null_characters_not_allowed`), as DRF's
+        CharField does: NUL truncates the value in C APIs, logs and some databases, so what is
+        stored would not be what was checked. Other control characters are accepted.
+    */
+    def&& allow_null_characters() && requires std::same_as<base_type, std::string> {
+        rules_.allow_null_characters = true;
         return std::move(*this);
     }
     /// An e-mail address (see detail::is_email for exactly what passes). Code `email`.
@@ -454,6 +499,46 @@ public:
                       "coded_check_result, or an asio::awaitable of one");
         return def<Owner, V, Extra, Checks..., F>(
             std::move(*this), std::tuple_cat(std::move(checks_), std::tuple<F>(std::move(check))));
+    }
+
+    /** Adds an asynchronous validator, `asio::awaitable<check_result>(const T&)` (or of
+        coded_check_result): a field rule that needs I/O. Same as validate(), with the promise
+        checked at compile time. It runs through validate_async / read, after every field is
+        bound, for this field only when its type check, rules and synchronous validators passed,
+        and whether or not other fields failed; its error joins the other field errors.
+    */
+    template <class F>
+    auto validate_async(F check) && {
+        using R = std::invoke_result_t<const F&, const base_type&>;
+        static_assert(std::same_as<R, boost::asio::awaitable<check_result>> ||
+                          std::same_as<R, boost::asio::awaitable<coded_check_result>>,
+                      "validate_async takes asio::awaitable<check_result>(const T&) or "
+                      "asio::awaitable<coded_check_result>(const T&)");
+        return std::move(*this).validate(std::move(check));
+    }
+
+    /** The value must name an existing object (DRF's PrimaryKeyRelatedField):
+        `lookup` is `asio::awaitable<bool>(const T&)`, true when the object exists; when it
+        answers false the field gets `message` with code `code`. In `message`, `{value}` stands
+        for the value of an integer field. Runs as validate_async() does.
+
+        Throws: std::invalid_argument when `message` holds `{value}` on a string field (the
+        client's text is not echoed in messages).
+    */
+    template <class Lookup>
+        auto exists(Lookup lookup,
+                    std::string message = "Invalid pk \"{value}\" - object does not exist.",
+                    std::string code = "does_not_exist") &&
+        requires(detail::integer<base_type> || std::same_as<base_type, std::string>) {
+        static_assert(std::same_as<std::invoke_result_t<const Lookup&, const base_type&>,
+                                   boost::asio::awaitable<bool>>,
+                      "exists() takes asio::awaitable<bool>(const T&)");
+        if constexpr (std::same_as<base_type, std::string>)
+            if (message.find("{value}") != std::string::npos)
+                throw std::invalid_argument(
+                    "rampart::validation: exists() on a string field cannot echo {value}");
+        return std::move(*this).validate(
+            detail::exists_check<Lookup>{std::move(lookup), std::move(message), std::move(code)});
     }
 
     // ---- binding (used by schemas) -------------------------------------------------------------
@@ -814,6 +899,10 @@ private:
             }
             out.assign(text.data(), text.size());
             bool ok = true;
+            if (!rules_.allow_null_characters && text.find('\0') != std::string_view::npos) {
+                errors.add(key, "Null characters are not allowed.", "null_characters_not_allowed");
+                ok = false;
+            }
             if (rules_.min_length && *length < rules_.min_length->value) {
                 errors.add(key,
                            pick(rules_.min_length->message,
@@ -851,9 +940,8 @@ private:
                 ok = false;
             }
             if (rules_.pattern) {
-                bool match = text.size() <= rules_.pattern->max_input &&
-                             std::regex_search(text.begin(), text.end(), rules_.pattern->regex);
-                if (!match) {
+                const re2::StringPiece input(text.data(), text.size());
+                if (!re2::RE2::PartialMatch(input, *rules_.pattern->regex)) {
                     errors.add(key,
                                pick(rules_.pattern->message,
                                     "This value does not match the required pattern."),

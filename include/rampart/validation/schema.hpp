@@ -106,9 +106,13 @@ public:
         return validate(parse_json(body, limits));
     }
 
-    /// Validates, running asynchronous validators too. Field validators run after every field
-    /// is bound, for the fields that passed; object validators run, in order, when no field
-    /// failed. Throws validation_error with every error found.
+    /// Validates, running asynchronous validators too. Asynchronous field validators run after
+    /// every field is bound, one at a time (never concurrently), in the order the fields are
+    /// declared and, within a field, the order they were added; each runs for its field when
+    /// that field passed, even when other fields failed, so one answer holds every field error.
+    /// Object validators then run, in order, only when no field failed.
+    /// Throws validation_error with every error found; an exception a validator throws (a
+    /// database outage, a bug) propagates as is, and no later validator runs.
     boost::asio::awaitable<T> validate_async(const document& doc) const {
         return validate_root_async(doc.root(), &doc);
     }
@@ -209,8 +213,11 @@ private:
                     continue;
                 if (reported++ == max_unknown_reported)
                     break;
-                errors.add(detail::utf8_prefix(key, max_unknown_key_bytes), unknown_message_,
-                           "unknown_field");
+                // Control characters (NUL above all) are not echoed: a reader of the error
+                // body that stops at NUL or obeys escapes must see what the others see.
+                errors.add(
+                    detail::without_controls(detail::utf8_prefix(key, max_unknown_key_bytes)),
+                    unknown_message_, "unknown_field");
             }
         }
     }

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace rampart::validation::detail {
@@ -55,6 +56,20 @@ inline std::string_view utf8_prefix(std::string_view s, std::size_t max) noexcep
     while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80)
         --n;
     return s.substr(0, n);
+}
+
+/// `s` with each ASCII control character (U+0000..U+001F, U+007F) replaced by U+FFFD.
+inline std::string without_controls(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (char c : s) {
+        auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7F)
+            out += "\xEF\xBF\xBD";
+        else
+            out += c;
+    }
+    return out;
 }
 
 /// Whether `s` is empty or only ASCII white space.
