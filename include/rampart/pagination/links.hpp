@@ -41,7 +41,7 @@ inline std::function<std::string(const context&)> fixed_base_url(std::string url
 
 namespace detail {
 
-/// Checks the options once, at construction; throws std::invalid_argument.
+/// Checks the options once, at construction. Throws: std::invalid_argument.
 inline void check_link_options(link_options& o) {
     if (o.scheme != "http" && o.scheme != "https")
         throw std::invalid_argument("pagination: link scheme must be http or https");

@@ -86,7 +86,7 @@ inline std::string host_pattern(std::string_view p) {
 */
 class allowed_hosts {
 public:
-    /// Throws std::invalid_argument for an empty list or a pattern that is not one (see above).
+    /// Throws: std::invalid_argument for an empty list or a pattern that is not one (see above).
     explicit allowed_hosts(const std::vector<std::string>& patterns) {
         for (const auto& p : patterns)
             patterns_.push_back(detail::host_pattern(p));
@@ -94,12 +94,12 @@ public:
             throw std::invalid_argument("rampart: allowed_hosts needs at least one pattern "
                                         "(\"*\" allows every host)");
     }
-    /// Throws std::invalid_argument as the vector form does.
+    /// Throws: std::invalid_argument as the vector form does.
     allowed_hosts(std::initializer_list<std::string_view> patterns)
         : allowed_hosts(std::vector<std::string>(patterns.begin(), patterns.end())) {}
 
     /// Patterns from a comma-separated list (`localhost,.example.com`), as settings give them.
-    /// Throws std::invalid_argument as the constructor does (an empty item included).
+    /// Throws: std::invalid_argument as the constructor does (an empty item included).
     static allowed_hosts parse(std::string_view list) {
         std::vector<std::string> items;
         while (true) {
@@ -131,14 +131,16 @@ public:
         return false;
     }
 
+    /// The middleware: check(), then the rest of the stack. Throws: bad_request, as check().
     template <class Next>
     asio::awaitable<response> operator()(context& ctx, Next& next) const {
         check(ctx);
         co_return co_await next(ctx);
     }
 
-    /// What the middleware does before calling in: throws bad_request, or records the
-    /// accepted Host (and adopts an absolute-form target). For handlers outside a stack.
+    /// What the middleware does before calling in: records the accepted Host (and adopts an
+    /// absolute-form target). For code outside a stack. Throws: bad_request (400
+    /// `invalid_host`, or `invalid_target` for a malformed absolute-form target).
     void check(context& ctx) const {
         request& req = ctx.req();
         std::size_t count = req.count(http::field::host);
@@ -182,7 +184,7 @@ private:
     (rampart::is_valid_host) and an optional port; one trailing `/` may follow. Returns it with
     the scheme and host in lower case and no trailing `/`; "" for "".
 
-    Throws std::invalid_argument for anything else (a path, query, fragment, user info, another
+    Throws: std::invalid_argument for anything else (a path, query, fragment, user info, another
     scheme): a URL every link is built on is checked once, at start-up.
 */
 inline std::string normalize_public_url(std::string_view url) {

@@ -625,7 +625,7 @@ public:
         }
     }
 
-    /// The URL with `params`. Throws std::invalid_argument when a value is missing or does not
+    /// The URL with `params`. Throws: std::invalid_argument when a value is missing or does not
     /// fit its parameter.
     std::string format(std::initializer_list<url_param> params) const {
         return base_ + state_->path_of(*version_, *route_, params);
@@ -670,7 +670,7 @@ public:
     }
 
     /// The absolute URL of route `name` in the request's version (see the class comment; path
-    /// only when there is no base). Throws std::invalid_argument as path() does.
+    /// only when there is no base). Throws: std::invalid_argument as path() does.
     std::string absolute(const context& ctx, std::string_view name,
                          std::initializer_list<url_param> params = {}) const {
         return base_url(ctx) + path(ctx, name, params);
@@ -679,7 +679,7 @@ public:
     /** Route `name` in the request's version, ready to format once its parameters are known:
         call it before a transaction, and try_format() after the commit.
 
-        Throws std::invalid_argument when the route or version is unknown.
+        Throws: std::invalid_argument when the route or version is unknown.
     */
     prepared_url prepare(const context& ctx, std::string_view name) const {
         auto [v, route] = state_->named_route(name, ctx.version());
@@ -834,7 +834,7 @@ private:
 template <clock_source Clock = system_clock>
 class basic_router {
 public:
-    /// Throws std::invalid_argument for a bad public_base_url, url_scheme or version prefix.
+    /// Throws: std::invalid_argument for a bad public_base_url, url_scheme or version prefix.
     explicit basic_router(router_options options = {}, Clock clock = {})
         : state_(std::make_shared<detail::router_state>(std::move(options))),
           clock_(std::move(clock)) {}
