@@ -1,8 +1,11 @@
 // hello: a request handler written the way Boost.Beast's examples write one, wrapped by
-// rampart's error envelope and served by rampart's server. Usage: hello [port] [threads]
-// (or PORT and THREADS in the environment); stops gracefully on SIGINT and SIGTERM.
+// rampart's error envelope, behind rampart's Host check, and served by rampart's server.
+// Usage: hello [port] [threads] (or PORT and THREADS in the environment); ALLOWED_HOSTS (comma
+// separated, default localhost,127.0.0.1,[::1]) names the Host values it answers. Stops
+// gracefully on SIGINT and SIGTERM.
 
 #include <rampart/errors.hpp>
+#include <rampart/router/allowed_hosts.hpp>
 #include <rampart/server.hpp>
 
 #include <boost/beast/version.hpp>
@@ -42,8 +45,12 @@ int main(int argc, char* argv[]) {
     if (const char* threads = setting(argc, argv, 2, "THREADS"))
         config.threads = static_cast<unsigned>(std::stoul(threads));
 
-    rampart::server server{rampart::stack(rampart::error_envelope<>{}).wrap(&handle_request),
-                           config};
+    // Safe as written: a Host outside the list (or two, or none on HTTP/1.1) is a 400 before
+    // the handler runs.
+    const char* hosts = std::getenv("ALLOWED_HOSTS");
+    auto allowed = rampart::allowed_hosts::parse(hosts ? hosts : "localhost,127.0.0.1,[::1]");
+    rampart::server server{
+        rampart::stack(rampart::error_envelope<>{}, allowed).wrap(&handle_request), config};
     std::cout << "hello: serving http://127.0.0.1:" << server.port() << "/" << std::endl;
     server.run_until_signal();
     std::cout << "hello: stopped" << std::endl;

@@ -3,7 +3,8 @@
 
 // The shop's HTTP API (../../../shared/spec/shop-api.md), assembled from rampart's parts:
 //
-//   error_envelope | access_log | jwt::authenticate | throttle::limiter | jwt::enforce | router
+//   error_envelope | access_log | allowed_hosts | jwt::authenticate | throttle::limiter |
+//   jwt::enforce | router
 //
 // The router holds v1 and v2 of products and orders, and the unversioned token endpoints.
 // Everything here is generic over the two stores, so the same code runs with in-process state
@@ -130,12 +131,15 @@ public:
           limiter_(buckets, proxies(cfg), throttle::anonymous(cfg.throttle_anon),
                    throttle::user(cfg.throttle_user)),
           login_limiter_(buckets, proxies(cfg), throttle::per_ip("login", cfg.throttle_login)),
-          products_(
-              {.endpoint = "products", .ordering = {{"id"}}, .cursors = {.keys = {cursor_secret}}}),
+          products_({.endpoint = "products",
+                     .ordering = {{"id"}},
+                     .cursors = {.keys = {cursor_secret}},
+                     .links = {.public_url = cfg.public_url}}),
           orders_(
               {.endpoint = "orders",
                .ordering = {{"created_at", pg::order::descending}, {"id", pg::order::descending}},
-               .cursors = {.keys = {cursor_secret}}}),
+               .cursors = {.keys = {cursor_secret}},
+               .links = {.public_url = cfg.public_url}}),
           products_query_(catalog::product_columns, products_.ordering()),
           orders_query_(catalog::order_columns, orders_.ordering(), "user_id = ?"),
           order_schema_(make_order_schema(db)) {
@@ -147,7 +151,9 @@ public:
 
     /// The whole service as one handler, for rampart::server.
     auto handler() {
-        return rampart::stack(rampart::error_envelope<>{}, rampart::access_log{},
+        // allowed_hosts first after the envelope and the log: a refused Host costs no token
+        // check, no throttle lookup, no handler.
+        return rampart::stack(rampart::error_envelope<>{}, rampart::access_log{}, hosts_,
                               jwt::authenticate{verifier_, tokens_store_}, limiter_, jwt::enforce{})
             .wrap(router_);
     }
@@ -275,6 +281,9 @@ private:
             [this](context& ctx) -> asio::awaitable<response> {
                 std::int64_t user = caller_id(ctx);
                 order_in in = co_await v::read(ctx, order_schema_);
+                // Everything that can refuse runs before the transaction (the Location's route
+                // and base included); after the commit nothing can turn the 201 into an error.
+                const rampart::prepared_url location = urls_.prepare(ctx, "order-detail");
                 auto placed =
                     co_await db_.place_order(user, in.product_id, in.quantity, in.shipping_address);
                 if (auto* refusal = std::get_if<order_refusal>(&placed)) {
@@ -288,7 +297,8 @@ private:
                 }
                 const order& o = std::get<order>(placed);
                 response res = rampart::json_response(http::status::created, order_json(o));
-                res.set(http::field::location, urls_.absolute(ctx, "order-detail", {{"id", o.id}}));
+                if (auto url = location.try_format({{"id", o.id}})) // a row id always fits {id:int}
+                    res.set(http::field::location, *url);
                 co_return res;
             },
             "order-create");
@@ -328,7 +338,8 @@ private:
     pg::sqlite_keyset orders_query_;
     decltype(product_shapes()) product_out_ = product_shapes();
     decltype(make_order_schema(std::declval<catalog&>())) order_schema_;
-    rampart::router router_;
+    rampart::allowed_hosts hosts_{cfg_.allowed_hosts};
+    rampart::router router_{rampart::router_options{.public_base_url = cfg_.public_url}};
     rampart::url_builder urls_ = router_.urls();
 };
 

@@ -5,6 +5,7 @@
 // A bad value stops start-up with a message naming the variable.
 
 #include <rampart/redis/options.hpp>
+#include <rampart/router/allowed_hosts.hpp>
 #include <rampart/throttle/rate.hpp>
 
 #include <boost/asio/ip/address.hpp>
@@ -37,6 +38,10 @@ struct config {
     unsigned trusted_proxies = 0;
     unsigned threads = std::max(1u, std::thread::hardware_concurrency());
     unsigned password_iterations = 1'000'000;
+    /// Host patterns answered (rampart::allowed_hosts); any other Host: 400 before any work.
+    std::vector<std::string> allowed_hosts = {"localhost", "127.0.0.1", "[::1]"};
+    /// The base of every absolute URL written (normalised); empty: the accepted Host.
+    std::string public_url;
 };
 
 /// A configuration value that could not be used; the message names the variable.
@@ -71,6 +76,10 @@ inline const std::vector<option>& options() {
         {"SHOP_THREADS", "--threads", "(hardware concurrency)", "I/O threads"},
         {"SHOP_PASSWORD_ITERATIONS", "--password-iterations", "1000000",
          "PBKDF2-SHA256 iterations for new password hashes"},
+        {"SHOP_ALLOWED_HOSTS", "--allowed-hosts", "localhost,127.0.0.1,[::1]",
+         "Host names answered, any port (.example.com: domain and subdomains; *: all)"},
+        {"SHOP_PUBLIC_URL", "--public-url", "(unset: from the allowed Host)",
+         "base of absolute URLs (next, previous, Location), e.g. https://shop.example.com"},
     };
     return all;
 }
@@ -164,6 +173,18 @@ inline void apply(config& c, std::string_view name, const std::string& value) {
         c.threads = static_cast<unsigned>(parse_integer(name, value, 1, 256));
     } else if (name == "SHOP_PASSWORD_ITERATIONS") {
         c.password_iterations = static_cast<unsigned>(parse_integer(name, value, 1, 100'000'000));
+    } else if (name == "SHOP_ALLOWED_HOSTS") {
+        try {
+            c.allowed_hosts = rampart::allowed_hosts::parse(value).patterns();
+        } catch (const std::invalid_argument& e) {
+            throw config_error(std::string("SHOP_ALLOWED_HOSTS: ") + e.what());
+        }
+    } else if (name == "SHOP_PUBLIC_URL") {
+        try {
+            c.public_url = rampart::normalize_public_url(value);
+        } catch (const std::invalid_argument& e) {
+            throw config_error(std::string("SHOP_PUBLIC_URL: ") + e.what());
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 #ifndef RAMPART_ROUTER_HPP
 #define RAMPART_ROUTER_HPP
 
+#include <rampart/router/allowed_hosts.hpp>
 #include <rampart/router/cors.hpp>
 #include <rampart/router/deprecation.hpp>
 #include <rampart/router/router.hpp>

@@ -5,6 +5,7 @@
 // next/previous links the way a client does.
 
 #include <rampart/pagination/cursor_paginator.hpp>
+#include <rampart/router/allowed_hosts.hpp>
 
 #include "support/run.hpp"
 
@@ -53,6 +54,12 @@ inline std::string target_of(const std::string& url) {
     auto scheme = url.find("://");
     auto path = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
     return url.substr(path);
+}
+
+/// What rampart::allowed_hosts does in a service's stack: `ctx`'s Host (api.example.com, any
+/// port) is checked and accepted, so links may be built from it.
+inline void accept_host(context& ctx) {
+    allowed_hosts{"api.example.com"}.check(ctx);
 }
 
 inline request list_request(const std::string& target) {

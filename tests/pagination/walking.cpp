@@ -98,6 +98,7 @@ void insert_items(sqlite::database& db, const std::vector<item>& rows) {
 auto memory_fetch(const pg::cursor_paginator<>& paginator, const std::vector<item>& rows) {
     return [&](const std::string& target) {
         context ctx{rampart::test::list_request(target)};
+        rampart::test::accept_host(ctx);
         const auto& o = paginator.ordering();
         return rampart::test::run(paginator.paginate(
             ctx,
@@ -114,6 +115,7 @@ auto sqlite_fetch(const pg::cursor_paginator<>& paginator, sqlite::database& db,
                   const pg::sqlite_keyset& query) {
     return [&](const std::string& target) {
         context ctx{rampart::test::list_request(target)};
+        rampart::test::accept_host(ctx);
         const auto& o = paginator.ordering();
         return rampart::test::run(paginator.paginate(
             ctx,

@@ -81,17 +81,22 @@ TEST_CASE("docs: a two-version service") {
     auto urls = api.urls();
     std::string path = urls.path("product-detail", "v2", {{"id", 7}}); // "/api/v2/products/7/"
     both.post("/orders/new/", [urls](rampart::context& ctx) {
-        std::int64_t order_id = 42; // ... the order just stored
+        // Before the transaction: the route and the base URL, looked up and checked.
+        rampart::prepared_url location = urls.prepare(ctx, "order-detail");
+        std::int64_t order_id = 42; // ... the order just stored and committed
         auto res = rampart::json_response(rampart::http::status::created, {{"id", order_id}});
-        res.set(rampart::http::field::location,
-                urls.absolute(ctx, "order-detail", {{"id", order_id}}));
+        // After the commit: formatting only, which never throws.
+        if (auto url = location.try_format({{"id", order_id}}))
+            res.set(rampart::http::field::location, *url);
         return res;
     });
     // ---------------------------------------------------------------------------------------------
     CHECK(path == "/api/v2/products/7/");
 
     // --- example: serving ------------------------------------------------------------------------
-    auto service = rampart::stack(rampart::error_envelope<>{}).wrap(api);
+    auto service = rampart::stack(rampart::error_envelope<>{},
+                                  rampart::allowed_hosts{"localhost", "127.0.0.1", "[::1]"})
+                       .wrap(api);
     // ---------------------------------------------------------------------------------------------
 
     using rampart::test::send;
@@ -109,6 +114,20 @@ TEST_CASE("docs: a two-version service") {
               .body() == "order 5");
     auto created = send(service, rampart::http::verb::post, "/api/v1/orders/new/");
     CHECK(created[rampart::http::field::location] == "http://127.0.0.1:8080/api/v1/orders/42/");
+    CHECK(
+        send(service, rampart::http::verb::post, "/api/v1/orders/new/", {{"Host", "evil.example"}})
+            .result() == rampart::http::status::bad_request);
+
+    // --- example: public URL ---------------------------------------------------------------------
+    rampart::router_options options;
+    options.public_base_url = "https://shop.example.com"; // checked here; Host is never read
+    rampart::router public_api{options};
+    // ---------------------------------------------------------------------------------------------
+    public_api.version("v1").get("/orders/{id:int}/", show_order, "order-detail");
+    rampart::context anywhere{rampart::test::make_request(rampart::http::verb::get, "/")};
+    anywhere.set_version("v1");
+    CHECK(public_api.urls().absolute(anywhere, "order-detail", {{"id", 5}}) ==
+          "https://shop.example.com/api/v1/orders/5/");
     auto wrong = send(service, rampart::http::verb::delete_, "/api/v2/products/3/");
     CHECK(wrong[rampart::http::field::allow] == "GET, HEAD, OPTIONS");
 }

@@ -152,6 +152,7 @@ TEST_CASE("host_name scheme: the first label under the base domain") {
 
     context ctx{test::make_request(http::verb::get, "/products/4/")};
     ctx.req().set(http::field::host, "v1.api.example.com:8443");
+    allowed_hosts{".api.example.com"}.check(ctx);
     ctx.set_version("v2");
     CHECK(api.urls().absolute(ctx, "product", {{"id", 4}}) ==
           "http://v2.api.example.com:8443/products/4/");

@@ -138,7 +138,7 @@ public:
             rows = co_await source(query_of(p));
         else
             rows = source(query_of(p));
-        co_return finish(p, std::move(rows), key_of, ctx);
+        co_return finish(p, std::move(rows), key_of);
     }
 
     /// `paginate` for a synchronous source, without a coroutine.
@@ -147,7 +147,7 @@ public:
                       std::string filters = {}) const
         -> page<typename std::invoke_result_t<Source&, const page_query&>::value_type> {
         plan p = make_plan(ctx, std::move(filters));
-        return finish(p, source(query_of(p)), key_of, ctx);
+        return finish(p, source(query_of(p)), key_of);
     }
 
 private:
@@ -156,6 +156,7 @@ private:
         std::string scope;
         std::optional<cursor> from;
         std::size_t page_size;
+        std::string base; // the links' URL without query, fixed before the source runs
     };
 
     std::string scope_for(std::string_view filters) const {
@@ -200,6 +201,7 @@ private:
             if (!p.from || !fits_ordering(p.from->position))
                 invalid_cursor();
         }
+        p.base = detail::base_url(options_.links, ctx);
         return p;
     }
 
@@ -228,8 +230,7 @@ private:
     }
 
     template <class Row, class KeyOf>
-    page<Row> finish(const plan& p, std::vector<Row> rows, KeyOf& key_of,
-                     const context& ctx) const {
+    page<Row> finish(const plan& p, std::vector<Row> rows, KeyOf& key_of) const {
         page<Row> out;
         out.page_size = p.page_size;
         out.results_key = options_.results_key;
@@ -267,7 +268,7 @@ private:
                 first_page_next = true; // nothing before the position: page one starts there
         }
         if (next || previous || first_page_next) {
-            std::string base = detail::base_url(options_.links, ctx);
+            const std::string& base = p.base;
             auto link = [&](const std::optional<cursor>& c) -> std::optional<std::string> {
                 if (!c)
                     return std::nullopt;

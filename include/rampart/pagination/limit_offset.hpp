@@ -91,6 +91,7 @@ public:
         offset_page<Row> out;
         auto params = detail::parse_query(ctx.query());
         parse(params, out);
+        std::string base = detail::base_url(options_.links, ctx); // before any source runs
         if constexpr (detail::awaitable_result<count_result>::value)
             out.count = static_cast<std::size_t>(co_await count());
         else
@@ -103,7 +104,7 @@ public:
             if (out.results.size() > out.limit)
                 out.results.resize(out.limit);
         }
-        links(ctx, params, out);
+        links(base, params, out);
         co_return out;
     }
 
@@ -124,14 +125,13 @@ private:
     }
 
     template <class Row>
-    void links(const context& ctx, const std::vector<detail::query_param>& params,
+    void links(const std::string& base, const std::vector<detail::query_param>& params,
                offset_page<Row>& out) const {
         bool has_next =
             out.offset + out.limit < out.count && out.offset + out.limit <= options_.max_offset;
         bool has_previous = out.offset > 0;
         if (!has_next && !has_previous)
             return;
-        std::string base = detail::base_url(options_.links, ctx);
         // The limit the page was served with is written into the links, so they stay
         // consistent even when the client left it to the default.
         auto with_limit = [&](std::string url) {

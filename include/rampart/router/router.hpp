@@ -6,6 +6,7 @@
 #include <rampart/core/handler.hpp>
 #include <rampart/core/middleware.hpp>
 #include <rampart/errors/http_error.hpp>
+#include <rampart/router/allowed_hosts.hpp>
 #include <rampart/router/deprecation.hpp>
 #include <rampart/router/detail/route_table.hpp>
 #include <rampart/router/uri.hpp>
@@ -42,19 +43,19 @@ struct router_options {
     /// Where requests name their version.
     version_scheme versioning = version_scheme::url_path();
     /// The version for requests that name none (every scheme but url_path). Empty: none.
-    std::string default_version;
+    std::string default_version = {};
     /// When not empty, only these versions are served; others answer as unknown.
-    std::vector<std::string> allowed_versions;
+    std::vector<std::string> allowed_versions = {};
     std::size_t max_path_length = 2048;
     std::size_t max_query_length = 4096;
-    /// The public origin for absolute URLs, e.g. `https://shop.example.com`. When set, the
-    /// request's Host is never consulted.
-    std::string public_base_url;
-    /// Otherwise absolute URLs use this scheme and the request's Host, which must be valid
-    /// (is_valid_host) and, when `trusted_hosts` is not empty, one of them (compared without
-    /// the port; `.example.com` admits every subdomain). A bad Host is answered 400.
+    /// The public origin for absolute URLs, e.g. `https://shop.example.com` (checked by
+    /// normalize_public_url when the router is made). When set, the request's Host is never
+    /// consulted. Set it in production.
+    std::string public_base_url = {};
+    /// Otherwise absolute URLs use this scheme (`http` or `https`) and the Host that
+    /// rampart::allowed_hosts accepted for the request; without one (no allowed_hosts in the
+    /// stack, or HTTP/1.0 without Host) URLs are path-only (`/api/v1/orders/5/`).
     std::string url_scheme = "http";
-    std::vector<std::string> trusted_hosts;
 };
 
 /// A reverse-URL parameter: a name and a value (text or integer), percent-encoded when used.
@@ -161,8 +162,9 @@ public:
                 prefix.remove_prefix(slash + 1);
             }
         }
-        while (!options.public_base_url.empty() && options.public_base_url.back() == '/')
-            options.public_base_url.pop_back();
+        options.public_base_url = normalize_public_url(options.public_base_url);
+        if (options.url_scheme != "http" && options.url_scheme != "https")
+            throw std::invalid_argument("rampart: url_scheme is http or https");
     }
 
     router_options options;
@@ -284,9 +286,10 @@ public:
         return m;
     }
 
-    /// The URL path of route `name` in `version` ("" for unversioned) with `params`.
-    std::string path_for(std::string_view name, std::string_view version,
-                         std::initializer_list<url_param> params) const {
+    /// Route `name` in `version` ("" for unversioned). Throws std::invalid_argument when the
+    /// version or the name is unknown.
+    std::pair<const version_entry*, const route_info*> named_route(std::string_view name,
+                                                                   std::string_view version) const {
         const version_entry* v = version.empty() ? &unversioned : find_version(version);
         if (!v)
             throw std::invalid_argument("rampart: no API version \"" + std::string(version) + "\"");
@@ -294,7 +297,14 @@ public:
         if (it == v->names.end())
             throw std::invalid_argument("rampart: no route named \"" + std::string(name) +
                                         "\" in version \"" + std::string(version) + "\"");
-        return build_path(*v, *it->second, [&](std::string_view param) -> const std::string* {
+        return {v, it->second.get()};
+    }
+
+    /// The URL path of `route` in `v` with `params`; throws std::invalid_argument when a value
+    /// is missing or does not fit its parameter.
+    std::string path_of(const version_entry& v, const route_info& route,
+                        std::initializer_list<url_param> params) const {
+        return build_path(v, route, [&](std::string_view param) -> const std::string* {
             for (const auto& p : params)
                 if (p.name == param)
                     return &p.value;
@@ -302,33 +312,24 @@ public:
         });
     }
 
-    /// `scheme://host` for absolute URLs: the configured public base, else the validated Host.
-    std::string base_url(const request& req, std::string_view version) const {
-        if (!options.public_base_url.empty())
-            return options.public_base_url;
-        auto host_field = req[http::field::host];
-        std::string_view host{host_field.data(), host_field.size()};
-        if (!is_valid_host(host))
-            throw bad_request("Invalid Host header.", "invalid_host");
-        if (!options.trusted_hosts.empty()) {
-            std::string_view name = host_name_of(host);
-            bool trusted = false;
-            for (const auto& h : options.trusted_hosts) {
-                if (iequals(h, name))
-                    trusted = true;
-                else if (!h.empty() && h.front() == '.' && name.size() > h.size() &&
-                         iequals(name.substr(name.size() - h.size()), h))
-                    trusted = true;
-            }
-            if (!trusted)
-                throw bad_request("Host not allowed.", "invalid_host");
-        }
-        if (options.versioning.type == version_scheme::kind::host_name && !version.empty()) {
-            std::string_view port = host.substr(host_name_of(host).size());
-            return options.url_scheme + "://" + std::string(version) + "." +
-                   options.versioning.value + std::string(port);
-        }
-        return options.url_scheme + "://" + std::string(host);
+    /// The URL path of route `name` in `version` ("" for unversioned) with `params`.
+    std::string path_for(std::string_view name, std::string_view version,
+                         std::initializer_list<url_param> params) const {
+        auto [v, route] = named_route(name, version);
+        return path_of(*v, *route, params);
+    }
+
+    /// `scheme://host` for absolute URLs: the configured public base, else the Host that
+    /// allowed_hosts accepted, else "" (path-only URLs). Never reads the raw Host header.
+    std::string base_url(const context& ctx, std::string_view version) const {
+        std::string origin = url_origin(ctx, options.public_base_url, options.url_scheme);
+        if (origin.empty() || !options.public_base_url.empty() ||
+            options.versioning.type != version_scheme::kind::host_name || version.empty())
+            return origin;
+        std::string_view host = ctx.find<accepted_host>()->value;
+        std::string_view port = host.substr(host_name_of(host).size());
+        return options.url_scheme + "://" + std::string(version) + "." + options.versioning.value +
+               std::string(port);
     }
 
     /// The `Link` target of a deprecated version's successor for the route just matched.
@@ -365,6 +366,13 @@ public:
 
     bool has_routes = false;
 
+    /// The name part of a valid Host value (`[v6]` with its brackets), without the port.
+    static std::string_view host_name_of(std::string_view host) noexcept {
+        if (!host.empty() && host.front() == '[')
+            return host.substr(0, host.find(']') + 1);
+        return host.substr(0, host.find(':'));
+    }
+
     /// The `Allow` list of `OPTIONS *`: every method some route serves.
     std::vector<std::string> all_methods() const {
         std::vector<http::verb> methods;
@@ -375,12 +383,6 @@ public:
     }
 
 private:
-    static std::string_view host_name_of(std::string_view host) noexcept {
-        if (!host.empty() && host.front() == '[')
-            return host.substr(0, host.find(']') + 1);
-        return host.substr(0, host.find(':'));
-    }
-
     std::string version_root(const version_entry& v) const {
         switch (options.versioning.type) {
         case version_scheme::kind::url_path:
@@ -600,12 +602,56 @@ private:
 
 } // namespace detail
 
+/** One named route's URL for one request, checked in advance: url_builder::prepare() looks the
+    route up and fixes the base (public URL or accepted Host) before any work is done, so that
+    after a commit only try_format() remains, which cannot fail.
+
+    Valid while the router lives; it does not refer to the request.
+*/
+class prepared_url {
+public:
+    prepared_url(const detail::router_state* state, const detail::version_entry* version,
+                 const detail::route_info* route, std::string base) noexcept
+        : state_(state), version_(version), route_(route), base_(std::move(base)) {}
+
+    /// The URL with `params`; nullopt when a value is missing or does not fit its parameter
+    /// (or memory runs out). Never throws: for after a commit, where an error would lie to the
+    /// client about what happened.
+    std::optional<std::string> try_format(std::initializer_list<url_param> params) const noexcept {
+        try {
+            return base_ + state_->path_of(*version_, *route_, params);
+        } catch (...) {
+            return std::nullopt;
+        }
+    }
+
+    /// The URL with `params`. Throws: std::invalid_argument when a value is missing or does not
+    /// fit its parameter.
+    std::string format(std::initializer_list<url_param> params) const {
+        return base_ + state_->path_of(*version_, *route_, params);
+    }
+
+    /// `scheme://host` (empty: the URLs are path-only).
+    const std::string& base() const noexcept { return base_; }
+
+private:
+    const detail::router_state* state_;
+    const detail::version_entry* version_;
+    const detail::route_info* route_;
+    std::string base_;
+};
+
 /** Builds URLs of named routes, so links and `Location` headers never hand-assemble paths.
 
     Obtained from basic_router::urls(); valid while the router (or any copy of it) lives, so
     handlers may capture it by value. Parameter values are percent-encoded and must satisfy
     their parameter's type; a wrong name, version, missing or invalid value throws
     std::invalid_argument (a programming error).
+
+    Absolute URLs start with router_options::public_base_url when set, else with
+    `url_scheme://` and the Host rampart::allowed_hosts accepted; with neither they are
+    path-only. No URL is ever built from a Host header that was not checked, and none of these
+    functions answers a bad Host: allowed_hosts did that, before the handler ran.
 */
 class url_builder {
 public:
@@ -623,17 +669,25 @@ public:
         return state_->path_for(name, ctx.version(), params);
     }
 
-    /// The absolute URL of route `name` in the request's version: the configured public base
-    /// URL, or the configured scheme and the request's validated Host (400 when invalid).
+    /// The absolute URL of route `name` in the request's version (see the class comment; path
+    /// only when there is no base). Throws: std::invalid_argument as path() does.
     std::string absolute(const context& ctx, std::string_view name,
                          std::initializer_list<url_param> params = {}) const {
         return base_url(ctx) + path(ctx, name, params);
     }
 
-    /// `scheme://host` of the current request, as absolute() uses it.
-    std::string base_url(const context& ctx) const {
-        return state_->base_url(ctx.req(), ctx.version());
+    /** Route `name` in the request's version, ready to format once its parameters are known:
+        call it before a transaction, and try_format() after the commit.
+
+        Throws: std::invalid_argument when the route or version is unknown.
+    */
+    prepared_url prepare(const context& ctx, std::string_view name) const {
+        auto [v, route] = state_->named_route(name, ctx.version());
+        return prepared_url{state_, v, route, base_url(ctx)};
     }
+
+    /// `scheme://host` of the current request, as absolute() uses it; "" when there is none.
+    std::string base_url(const context& ctx) const { return state_->base_url(ctx, ctx.version()); }
 
 private:
     const detail::router_state* state_;
@@ -780,6 +834,7 @@ private:
 template <clock_source Clock = system_clock>
 class basic_router {
 public:
+    /// Throws: std::invalid_argument for a bad public_base_url, url_scheme or version prefix.
     explicit basic_router(router_options options = {}, Clock clock = {})
         : state_(std::make_shared<detail::router_state>(std::move(options))),
           clock_(std::move(clock)) {}
