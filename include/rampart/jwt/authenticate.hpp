@@ -349,11 +349,11 @@ asio::awaitable<verify_result> verify_with(const V& verifier, std::string_view t
     - a bad, expired, revoked or non-access token, one without `jti` (unless `require_jti` is
       off), one whose user id fails `valid_user_id` or whose user `user_active` denies, a
       malformed header, or a cookie request failing the CSRF check: the request stays
-      anonymous and an `authentication_failure` is recorded on the context.
+      anonymous and an `authentication_failure` is recorded on the context. `enforce` (placed
+      after the throttles) turns it into the 401 `invalid_token` (or 403), so
+      failed-authentication floods are throttled per client IP;
     - two `Authorization` headers, or (cookie mode, no Authorization) the access cookie sent
-      twice: the same, marked `malformed`, which `enforce` turns into a 400. `enforce` (placed after
-   the throttles) turns it into the 401 `invalid_token` (or 403), so failed-authentication floods
-   are throttled per client IP.
+      twice: the same, marked `malformed`, which `enforce` turns into a 400.
 
     With a token store, each valid token is also checked for revocation (its family revoked by
     logout or refresh-token reuse; its user logged out everywhere after it was issued): two
