@@ -76,21 +76,44 @@ struct user_directory {
 
     asio::awaitable<bool> is_active(std::string_view user_id) {
         std::int64_t id = 0;
-        auto [end, ec] = std::from_chars(user_id.data(), user_id.data() + user_id.size(), id);
-        if (ec != std::errc{} || end != user_id.data() + user_id.size())
+        if (!jwt::integer_user_id(user_id))
             co_return false;
+        std::from_chars(user_id.data(), user_id.data() + user_id.size(), id);
         co_return co_await db->user_is_active(id);
     }
 };
+
+/// The lookup behind the user-status cache: one indexed query on a database worker.
+struct user_active_lookup {
+    user_directory users;
+    asio::awaitable<bool> operator()(std::string_view user_id) { return users.is_active(user_id); }
+};
+
+/// How the shop authenticates: its user ids are integers, its tokens carry a `jti`, and a
+/// token stops working within 5 s (the cache's max_age) of its user's deactivation.
+template <class Cache>
+jwt::authenticate_options authentication(Cache& users) {
+    jwt::authenticate_options o;
+    o.valid_user_id = jwt::integer_user_id;
+    o.user_active = [&users](std::string_view id) { return users.is_active(id); };
+    return o;
+}
 
 /// The authenticated caller's id; a token naming no user of this shop is refused.
 inline std::int64_t caller_id(const context& ctx) {
     const std::string& text = ctx.principal().user_id;
     std::int64_t id = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-    if (ec != std::errc{} || end != text.data() + text.size())
-        throw rampart::authentication_failed{"Token contained no recognizable user identification.",
-                                             "token_not_valid"};
+    if (ec != std::errc{} || end != text.data() + text.size()) {
+        // authenticate's valid_user_id already refuses such tokens; this is the last guard.
+        rampart::authentication_failed err{"Token contained no recognizable user identification.",
+                                           "token_not_valid"};
+        err.with_header("WWW-Authenticate",
+                        R"(Bearer realm="api", error="invalid_token", )"
+                        R"(error_description="Token contained no recognizable user )"
+                        R"(identification.")");
+        throw err;
+    }
     return id;
 }
 
@@ -128,6 +151,7 @@ public:
           verifier_(jwt::key_set{key_}),
           tokens_(issuer_, verifier_, tokens_store, user_directory{&db, &hasher, &hashing}),
           tokens_store_(tokens_store),
+          users_(user_active_lookup{user_directory{&db, &hasher, &hashing}}),
           limiter_(buckets, proxies(cfg), throttle::anonymous(cfg.throttle_anon),
                    throttle::user(cfg.throttle_user)),
           login_limiter_(buckets, proxies(cfg), throttle::per_ip("login", cfg.throttle_login)),
@@ -154,7 +178,8 @@ public:
         // allowed_hosts first after the envelope and the log: a refused Host costs no token
         // check, no throttle lookup, no handler.
         return rampart::stack(rampart::error_envelope<>{}, rampart::access_log{}, hosts_,
-                              jwt::authenticate{verifier_, tokens_store_}, limiter_, jwt::enforce{})
+                              jwt::authenticate{verifier_, tokens_store_, authentication(users_)},
+                              limiter_, jwt::enforce{})
             .wrap(router_);
     }
 
@@ -328,6 +353,7 @@ private:
     jwt::verifier<> verifier_;
     jwt::token_service<TokenStore, user_directory> tokens_;
     TokenStore& tokens_store_;
+    jwt::user_status_cache<user_active_lookup> users_; // 10,000 users, 5 s
     throttle::limiter<BucketStore, throttle::rule<throttle::keys::anonymous_client_ip>,
                       throttle::rule<throttle::keys::user_id>>
         limiter_;

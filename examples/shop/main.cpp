@@ -133,8 +133,11 @@ int main(int argc, char** argv) {
 
         if (!cfg.redis_url) {
             rampart::throttle::memory_store<> buckets;
-            rampart::jwt::memory_token_store<> tokens;
-            serve(cfg, catalog, buckets, tokens, secret, *hasher, "in process");
+            // The blacklist and rotations live in the shop's own database file (table
+            // rampart_jwt_tokens), so logouts and theft detection survive a restart.
+            rampart::sqlite::token_store<> tokens{db};
+            serve(cfg, catalog, buckets, tokens, secret, *hasher,
+                  "throttles in process, tokens in " + cfg.db_path);
             return 0;
         }
         // Redis: the client runs on its own I/O thread; stores fall back as documented.

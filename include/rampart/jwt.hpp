@@ -18,5 +18,6 @@
 #include <rampart/jwt/password.hpp>
 #include <rampart/jwt/token_service.hpp>
 #include <rampart/jwt/token_store.hpp>
+#include <rampart/jwt/user_status_cache.hpp>
 
 #endif

@@ -73,6 +73,12 @@ struct shop_users {
     }
 };
 
+// The lookup behind the user-status cache (the shop's is one indexed query).
+struct active_lookup {
+    shop_users* users;
+    rampart::asio::awaitable<bool> operator()(std::string_view id) { return users->is_active(id); }
+};
+
 rampart::response list_orders(rampart::context& ctx) {
     return rampart::json_response(rampart::http::status::ok,
                                   {{"owner", ctx.principal().user_id}, {"results", {}}});
@@ -234,5 +240,40 @@ TEST_CASE("docs/jwt.md: cookies for browsers, and log out everywhere") {
     req.set("X-CSRFToken", csrf);
     CHECK(test::call(everywhere, req).result() == http::status::ok);
     CHECK(test::call(everywhere, req).result() == http::status::unauthorized); // revoked
+    pool.join();
+}
+
+TEST_CASE("docs/jwt.md: deleted and deactivated users, typed user ids") {
+    using namespace rampart;
+    asio::thread_pool pool{1};
+    rampart::jwt::password_hasher hasher{1000, rampart::jwt::allow_weak_iterations};
+    user_rows["dora"] = {"40", hasher.hash("dora-pass-1234"), true};
+    shop_users directory{&hasher, &pool};
+    auto key = rampart::jwt::key::hs256("a-secret-of-at-least-32-bytes-for-hs256");
+    rampart::jwt::issuer<> issuer{key};
+    rampart::jwt::verifier<> verifier{rampart::jwt::key_set{key}};
+    rampart::jwt::memory_token_store<> store;
+
+    rampart::jwt::user_status_cache users{active_lookup{&directory}}; // 10,000 users, 5 s
+    rampart::jwt::authenticate_options checks;
+    checks.valid_user_id = rampart::jwt::integer_user_id;
+    checks.user_active = [&users](std::string_view id) { return users.is_active(id); };
+    auto authenticate = rampart::jwt::authenticate{verifier, store, checks};
+
+    auto service =
+        rampart::stack(rampart::error_envelope<>{}, authenticate, rampart::jwt::enforce{})
+            .wrap([](rampart::context& ctx) { return list_orders(ctx); });
+    auto as = [&](const boost::json::value& user) {
+        auto req = test::make_request(http::verb::get, "/api/v1/orders/");
+        req.set(http::field::authorization, "Bearer " + issuer.access(user).token);
+        return test::call(service, std::move(req)).result();
+    };
+    CHECK(as(40) == http::status::ok);
+    CHECK(as(41) == http::status::unauthorized);    // no such user
+    CHECK(as("abc") == http::status::unauthorized); // not a user id
+    user_rows["dora"].active = false;
+    users.forget("40"); // deactivated here: at once; elsewhere within 5 s
+    CHECK(as(40) == http::status::unauthorized);
+    user_rows.erase("dora");
     pool.join();
 }

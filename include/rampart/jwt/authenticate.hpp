@@ -6,6 +6,7 @@
 #include <rampart/errors/http_error.hpp>
 #include <rampart/jwt/error.hpp>
 #include <rampart/jwt/token_store.hpp>
+#include <rampart/jwt/user_status_cache.hpp>
 #include <rampart/jwt/verifier.hpp>
 
 #include <boost/json/object.hpp>
@@ -15,6 +16,7 @@
 #include <chrono>
 #include <concepts>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,6 +60,21 @@ struct authenticate_options {
     std::vector<std::string> header_types{"Bearer"};
     /// The claim holding the user id (simplejwt's USER_ID_CLAIM). A string or an integer.
     std::string user_id_claim = "user_id";
+    /** Whether a user id (the claim as text) is one this application issues, e.g.
+        `jwt::integer_user_id`. A token whose id fails it is refused (401 `invalid_token`)
+        before anything else looks at it. Empty: any non-empty string or integer passes. */
+    std::function<bool(std::string_view)> valid_user_id;
+    /// The claim holding the token's id (simplejwt's JTI_CLAIM).
+    std::string jti_claim = "jti";
+    /// Refuse tokens without a non-empty `jti_claim`, as simplejwt does ("Token has no id."):
+    /// a token without an id can be neither blacklisted nor told apart.
+    bool require_jti = true;
+    /** Whether the token's user may still use it: asked for every verified, unrevoked token;
+        false refuses it (401 `invalid_token`, "User not found or inactive."). Wrap the real
+        lookup in a `jwt::user_status_cache` so a request costs a database query at most once
+        per user and `max_age`. Empty: tokens of deleted or deactivated users work until
+        they expire. What it throws (a 503, say) fails the request. */
+    std::function<asio::awaitable<bool>(std::string_view)> user_active;
     /// The claim naming the token's type (simplejwt's TOKEN_TYPE_CLAIM); it must be `access`.
     std::string token_type_claim = "token_type";
     /// The `realm` named in `WWW-Authenticate`.
@@ -82,6 +99,9 @@ struct authentication_failure {
     std::optional<jwt::error> reason;
     /// True when the cookie's CSRF double-submit check failed (403) rather than the token (401).
     bool csrf = false;
+    /// True when the request itself is ambiguous (two `Authorization` headers, two access
+    /// cookies): 400 `bad_request` rather than 401.
+    bool malformed = false;
     /// The `WWW-Authenticate` value a 401 carries.
     std::string challenge;
 
@@ -89,6 +109,8 @@ struct authentication_failure {
     [[noreturn]] void raise() const {
         if (csrf)
             throw permission_denied(description);
+        if (malformed)
+            throw bad_request(description);
         authentication_failed err{description, "invalid_token"};
         err.with_header("WWW-Authenticate", challenge);
         throw err;
@@ -104,6 +126,18 @@ concept token_verifier = requires(const V& v, std::string_view token) {
     requires std::same_as<decltype(v.try_verify(token)), verify_result> ||
         std::same_as<decltype(v.try_verify(token)), asio::awaitable<verify_result>>;
 };
+
+/** A `valid_user_id` for applications whose user ids are positive 64-bit integers (Django's
+    default primary key): decimal digits, no sign, no leading zero, at most 2^63 - 1. `"abc"`,
+    `"-1"`, `"007"`, `"1e3"` and `""` fail; so does `0`. */
+inline bool integer_user_id(std::string_view id) noexcept {
+    if (id.empty() || id.size() > 19 || id.front() == '0')
+        return false;
+    for (char c : id)
+        if (c < '0' || c > '9')
+            return false;
+    return id.size() < 19 || id <= "9223372036854775807";
+}
 
 /// Stands for "no store": `authenticate` then checks no revocation.
 struct no_token_store {};
@@ -160,9 +194,14 @@ inline std::string_view trim_blanks(std::string_view s) noexcept {
     return s;
 }
 
-/// The value of cookie `name` across every `Cookie` header, or nullopt. Quotes around a value
-/// are removed (RFC 6265 cookie-value).
-inline std::optional<std::string_view> find_cookie(const request& req, std::string_view name) {
+/// The value of cookie `name` across every `Cookie` header (the first when sent more than
+/// once), or nullopt. Quotes around a value are removed (RFC 6265 cookie-value). `count`, when
+/// given, receives how many times the cookie was sent.
+inline std::optional<std::string_view> find_cookie(const request& req, std::string_view name,
+                                                   std::size_t* count = nullptr) {
+    std::optional<std::string_view> found;
+    if (count)
+        *count = 0;
     auto range = req.equal_range(http::field::cookie);
     for (auto it = range.first; it != range.second; ++it) {
         std::string_view header{it->value().data(), it->value().size()};
@@ -176,10 +215,14 @@ inline std::optional<std::string_view> find_cookie(const request& req, std::stri
             std::string_view value = trim_blanks(pair.substr(eq + 1));
             if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
                 value = value.substr(1, value.size() - 2);
-            return value;
+            if (!found)
+                found = value;
+            if (!count)
+                return found;
+            ++*count;
         }
     }
-    return std::nullopt;
+    return found;
 }
 
 inline bool safe_method(http::verb m) noexcept {
@@ -189,10 +232,14 @@ inline bool safe_method(http::verb m) noexcept {
 
 /// Whether header and cookie carry the same non-empty CSRF token (constant time).
 inline std::optional<std::string> csrf_problem(const request& req, const cookie_options& c) {
-    auto cookie = find_cookie(req, c.csrf_cookie);
+    std::size_t cookies = 0;
+    auto cookie = find_cookie(req, c.csrf_cookie, &cookies);
     auto header = req.find(c.csrf_header);
     if (!cookie || cookie->empty() || header == req.end() || header->value().empty())
         return std::string("CSRF Failed: CSRF token missing.");
+    // Two CSRF cookies: one may have been planted by a sibling subdomain (cookie tossing).
+    if (cookies > 1 || req.count(c.csrf_header) > 1)
+        return std::string("CSRF Failed: CSRF token sent more than once.");
     std::string_view sent{header->value().data(), header->value().size()};
     if (sent.size() != cookie->size() ||
         CRYPTO_memcmp(sent.data(), cookie->data(), sent.size()) != 0)
@@ -299,10 +346,14 @@ asio::awaitable<verify_result> verify_with(const V& verifier, std::string_view t
     - a valid access token: `ctx.principal()` gets the user id (the `user_id_claim`, as text)
       and all the claims;
     - no credentials (or another Authorization scheme): the request stays anonymous;
-    - a bad, expired, revoked or non-access token, a malformed header, or a cookie request
-      failing the CSRF check: the request stays anonymous and an `authentication_failure` is
-      recorded on the context. `enforce` (placed after the throttles) turns it into the 401
-      `invalid_token` (or 403), so failed-authentication floods are throttled per client IP.
+    - a bad, expired, revoked or non-access token, one without `jti` (unless `require_jti` is
+      off), one whose user id fails `valid_user_id` or whose user `user_active` denies, a
+      malformed header, or a cookie request failing the CSRF check: the request stays
+      anonymous and an `authentication_failure` is recorded on the context. `enforce` (placed
+      after the throttles) turns it into the 401 `invalid_token` (or 403), so
+      failed-authentication floods are throttled per client IP;
+    - two `Authorization` headers, or (cookie mode, no Authorization) the access cookie sent
+      twice: the same, marked `malformed`, which `enforce` turns into a 400.
 
     With a token store, each valid token is also checked for revocation (its family revoked by
     logout or refresh-token reuse; its user logged out everywhere after it was issued): two
@@ -339,6 +390,11 @@ public:
         const authenticate_options& o = *options_;
         std::string_view token;
         bool from_cookie = false;
+        if (ctx.req().count(http::field::authorization) > 1) {
+            // Proxies and frameworks disagree on which of two wins: refuse the ambiguity.
+            malformed(ctx, "Multiple Authorization headers.");
+            co_return;
+        }
         if (auto auth = ctx.req().find(http::field::authorization); auth != ctx.req().end()) {
             std::string_view value =
                 detail::trim_blanks({auth->value().data(), auth->value().size()});
@@ -358,7 +414,14 @@ public:
             }
             token = rest;
         } else if (o.cookies) {
-            auto cookie = detail::find_cookie(ctx.req(), o.cookies->access_cookie);
+            std::size_t sent = 0;
+            auto cookie = detail::find_cookie(ctx.req(), o.cookies->access_cookie, &sent);
+            if (sent > 1) {
+                // Browsers send a name twice when cookies of several paths or domains match
+                // (one may be planted by a sibling subdomain): refuse rather than guess.
+                malformed(ctx, "Multiple access token cookies.");
+                co_return;
+            }
             if (!cookie || cookie->empty())
                 co_return;
             token = *cookie;
@@ -388,8 +451,15 @@ public:
             fail(ctx, std::string(message(error::wrong_token_type)), error::wrong_token_type);
             co_return;
         }
+        if (o.require_jti) {
+            auto jti = detail::string_claim(claims, o.jti_claim);
+            if (!jti || jti->empty()) {
+                fail(ctx, "Token has no id.", error::missing_claim);
+                co_return;
+            }
+        }
         auto user_id = detail::user_id_of(claims, o.user_id_claim);
-        if (!user_id) {
+        if (!user_id || (o.valid_user_id && !o.valid_user_id(*user_id))) {
             fail(ctx, "Token contained no recognizable user identification.", error::missing_claim);
             co_return;
         }
@@ -400,6 +470,14 @@ public:
                 co_return;
             }
         }
+        if (o.user_active) {
+            auto lookup = o.user_active(*user_id);
+            bool active = co_await std::move(lookup);
+            if (!active) {
+                fail(ctx, "User not found or inactive.");
+                co_return;
+            }
+        }
         ctx.principal().user_id = std::move(*user_id);
         ctx.principal().claims = std::move(claims);
     }
@@ -407,6 +485,13 @@ public:
     const authenticate_options& options() const noexcept { return *options_; }
 
 private:
+    void malformed(context& ctx, std::string description) const {
+        auto& f = ctx.emplace<authentication_failure>();
+        f.description = std::move(description);
+        f.malformed = true;
+        f.challenge = detail::bearer_challenge(options_->realm);
+    }
+
     void fail(context& ctx, std::string description,
               std::optional<jwt::error> reason = std::nullopt) const {
         auto& f = ctx.emplace<authentication_failure>();

@@ -479,7 +479,10 @@ private:
         auto body = detail::read_object(ctx.req(), options_.max_body_size, cookies);
         presented p;
         if (cookies && !body.contains("refresh")) {
-            auto cookie = detail::find_cookie(ctx.req(), options_.cookies.refresh_cookie);
+            std::size_t sent = 0;
+            auto cookie = detail::find_cookie(ctx.req(), options_.cookies.refresh_cookie, &sent);
+            if (sent > 1) // several paths or domains match, one perhaps planted: never guess
+                throw bad_request("Multiple refresh token cookies.");
             if (cookie && !cookie->empty()) {
                 if (auto problem = detail::csrf_problem(ctx.req(), options_.cookies))
                     throw permission_denied(std::move(*problem));
