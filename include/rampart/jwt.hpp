@@ -15,6 +15,7 @@
 // The service layer (authentication middleware, token service, stores, passwords).
 #include <rampart/jwt/authenticate.hpp>
 #include <rampart/jwt/password.hpp>
+#include <rampart/jwt/secret.hpp>
 #include <rampart/jwt/token_service.hpp>
 #include <rampart/jwt/token_store.hpp>
 
