@@ -5,8 +5,10 @@
 
 #include "shop_process.hpp"
 
+#include <rampart/core.hpp>
 #include <rampart/jwt/secret.hpp>
 #include <rampart/server/listen.hpp>
+#include <rampart/server/server.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -99,6 +101,33 @@ TEST_CASE("listening_socket: bind errors name the address, without a source loca
     CHECK(rampart::endpoint_string({boost::asio::ip::make_address("::1"), 8080}) == "[::1]:8080");
     ::close(first.release());
     CHECK_FALSE(first.is_open());
+}
+
+TEST_CASE("server: takes over a listening_socket, and reports a port in use as listen_error",
+          "[shop][startup]") {
+    auto hello = [](rampart::context&) -> rampart::asio::awaitable<rampart::response> {
+        co_return rampart::json_response(rampart::http::status::ok, {{"hello", "world"}});
+    };
+    auto listener =
+        rampart::listening_socket::bind({boost::asio::ip::make_address("127.0.0.1"), 0});
+    const auto port = listener.local_endpoint().port();
+    rampart::server srv{hello, std::move(listener), rampart::server_config{}};
+    CHECK_FALSE(listener.is_open()); // NOLINT(bugprone-use-after-move): moved-from state is defined
+    CHECK(srv.port() == port);
+    srv.start();
+    CHECK(exchange(port, rampart::test::make_get("/")).status() == 200);
+
+    rampart::server_config taken;
+    taken.endpoint.port(port);
+    try {
+        rampart::server clash{hello, taken};
+        FAIL("a second server bound a port in use");
+    } catch (const rampart::listen_error& e) {
+        CHECK(std::string(e.what()) ==
+              "cannot listen on 127.0.0.1:" + std::to_string(port) + ": " + e.code().message());
+    }
+    srv.stop();
+    srv.join();
 }
 
 TEST_CASE("shop: a fresh start makes the secret file 0600; a shared one is warned about",
