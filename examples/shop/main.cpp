@@ -5,70 +5,47 @@
 #include "config.hpp"
 #include "db.hpp"
 
+#include <rampart/jwt/secret.hpp>
 #include <rampart/redis.hpp>
+#include <rampart/server/listen.hpp>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
-
-#include <sys/stat.h>
-
-#include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <thread>
 
 namespace {
 
-/// SHOP_JWT_SECRET, or the secret kept beside the database (made once, readable by its owner).
+/// SHOP_JWT_SECRET, or the secret kept beside the database (made once, readable by its owner
+/// only; a copy readable by others is used, with a warning).
 std::string load_or_create_secret(const shop::config& cfg) {
     if (cfg.jwt_secret)
         return *cfg.jwt_secret;
     std::string path = cfg.db_path + ".secret";
-    if (std::ifstream in{path}; in) {
-        std::string secret;
-        std::getline(in, secret);
-        if (secret.size() < 32)
-            throw shop::config_error(path + ": the kept JWT secret is too short; delete the file "
-                                            "to make a new one, or set SHOP_JWT_SECRET");
-        return secret;
+    rampart::jwt::secret_file kept;
+    try {
+        kept = rampart::jwt::load_or_create_secret_file(path, 32);
+    } catch (const rampart::jwt::secret_file_error& e) {
+        throw shop::config_error(std::string(e.what()) +
+                                 "; fix or delete the file to make a new one, or set "
+                                 "SHOP_JWT_SECRET");
     }
-    unsigned char bytes[48];
-    if (RAND_bytes(bytes, sizeof bytes) != 1)
-        throw std::runtime_error("the random generator failed");
-    static constexpr char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    std::string secret;
-    for (unsigned char b : bytes)
-        secret += alphabet[b % 64];
-    {
-        std::ofstream out{path, std::ios::trunc};
-        if (!out)
-            throw shop::config_error(path + ": cannot write the JWT secret beside the database");
-        out << secret << '\n';
-    }
-    ::chmod(path.c_str(), S_IRUSR | S_IWUSR);
-    return secret;
+    if (kept.readable_by_others)
+        std::cerr << "shop: warning: the JWT secret file " << path
+                  << " is readable by other users; run: chmod 600 " << path << '\n';
+    return kept.secret;
 }
 
 /// A key for cursors, derived from the JWT secret so one secret configures the instance.
 std::string cursor_key(const std::string& secret) {
-    static constexpr std::string_view label = "shop pagination cursors";
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-         reinterpret_cast<const unsigned char*>(label.data()), label.size(), out, &length);
-    return std::string(reinterpret_cast<const char*>(out), length);
+    return rampart::jwt::derive_key(secret, "shop pagination cursors");
 }
 
 template <class BucketStore, class TokenStore>
-void serve(const shop::config& cfg, shop::catalog& catalog, BucketStore& buckets,
-           TokenStore& tokens, const std::string& secret,
+void serve(const shop::config& cfg, rampart::listening_socket& listener, shop::catalog& catalog,
+           BucketStore& buckets, TokenStore& tokens, const std::string& secret,
            const rampart::jwt::password_hasher& hasher, const std::string& state_description) {
     // Two hashing threads and 4 waiting places each: a flood of logins gets 503 + Retry-After
     // instead of delaying every login behind it.
@@ -76,11 +53,11 @@ void serve(const shop::config& cfg, shop::catalog& catalog, BucketStore& buckets
     shop::api<BucketStore, TokenStore> api{
         cfg, catalog, buckets, tokens, secret, cursor_key(secret), hasher, hashing};
     rampart::server_config sc;
-    sc.endpoint = {rampart::asio::ip::make_address(cfg.listen_host), cfg.listen_port};
     sc.threads = cfg.threads;
     sc.body_limit = 64 * 1024;
     sc.server_name = "rampart-shop";
-    rampart::server server{api.handler(), sc};
+    sc.handle_signals = true; // before "listening" is printed: a SIGTERM then stops gracefully
+    rampart::server server{api.handler(), std::move(listener), sc};
     std::cout << "shop: listening on http://"
               << (cfg.listen_host.find(':') != std::string::npos ? "[" + cfg.listen_host + "]"
                                                                  : cfg.listen_host)
@@ -118,6 +95,9 @@ int main(int argc, char** argv) {
         } else {
             hasher = std::make_unique<rampart::jwt::password_hasher>(cfg.password_iterations);
         }
+        // The port first: a port in use stops start-up before any file is made or changed.
+        rampart::listening_socket listener = rampart::listening_socket::bind(
+            {rampart::asio::ip::make_address(cfg.listen_host), cfg.listen_port});
         std::string secret = load_or_create_secret(cfg);
 
         rampart::sqlite::database db({.path = cfg.db_path, .migrations = shop::migrations});
@@ -136,7 +116,7 @@ int main(int argc, char** argv) {
             // The blacklist and rotations live in the shop's own database file (table
             // rampart_jwt_tokens), so logouts and theft detection survive a restart.
             rampart::sqlite::token_store<> tokens{db};
-            serve(cfg, catalog, buckets, tokens, secret, *hasher,
+            serve(cfg, listener, catalog, buckets, tokens, secret, *hasher,
                   "throttles in process, tokens in " + cfg.db_path);
             return 0;
         }
@@ -156,12 +136,16 @@ int main(int argc, char** argv) {
         rampart::redis::client client{redis_io.get_executor(), std::move(where)};
         rampart::redis::bucket_store<> buckets{client}; // fail-open: per-instance limits
         rampart::redis::token_store<> tokens{client};   // fail-closed: 503, never a reuse
-        serve(cfg, catalog, buckets, tokens, secret, *hasher, described);
+        serve(cfg, listener, catalog, buckets, tokens, secret, *hasher, described);
         client.close();
         return 0;
     } catch (const shop::config_error& e) {
         std::cerr << "shop: " << e.what() << '\n';
         return 2;
+    } catch (const rampart::listen_error& e) {
+        std::cerr << "shop: cannot listen on " << rampart::endpoint_string(e.endpoint())
+                  << " (SHOP_LISTEN): " << e.code().message() << '\n';
+        return 1;
     } catch (const std::exception& e) {
         std::cerr << "shop: cannot start: " << e.what() << '\n';
         return 1;

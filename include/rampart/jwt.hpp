@@ -16,6 +16,7 @@
 #include <rampart/jwt/authenticate.hpp>
 #include <rampart/jwt/hashing_pool.hpp>
 #include <rampart/jwt/password.hpp>
+#include <rampart/jwt/secret.hpp>
 #include <rampart/jwt/token_service.hpp>
 #include <rampart/jwt/token_store.hpp>
 #include <rampart/jwt/user_status_cache.hpp>

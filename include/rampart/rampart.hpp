@@ -1,8 +1,14 @@
 #ifndef RAMPART_RAMPART_HPP
 #define RAMPART_RAMPART_HPP
 
-// Everything rampart offers. The optional parts (Redis, SQLite) are included when their
-// dependency's headers are installed; link rampart::redis / rampart::sqlite to use them.
+// Everything the consumer links. The core (rampart::rampart) always; the optional parts only
+// when their CMake target is linked, which defines the macro tested below:
+//   rampart::redis  -> RAMPART_HAS_REDIS=1  -> <rampart/redis.hpp>            (needs hiredis)
+//   rampart::sqlite -> RAMPART_HAS_SQLITE=1 -> <rampart/sqlite.hpp> and
+//                                              <rampart/pagination/sqlite.hpp> (needs SQLite 3)
+// Why not "whatever headers are installed": a header whose library is not linked compiles and
+// then fails at link time (undefined hiredis symbols in a Debug build). Without CMake, define
+// the macro yourself next to -lhiredis / -lsqlite3, or include the part's header directly.
 
 #include <rampart/core.hpp>
 #include <rampart/errors.hpp>
@@ -13,11 +19,11 @@
 #include <rampart/throttle.hpp>
 #include <rampart/validation.hpp>
 
-#if __has_include(<hiredis/hiredis.h>)
+#if defined(RAMPART_HAS_REDIS) && RAMPART_HAS_REDIS
 #include <rampart/redis.hpp>
 #endif
 
-#if __has_include(<sqlite3.h>)
+#if defined(RAMPART_HAS_SQLITE) && RAMPART_HAS_SQLITE
 #include <rampart/pagination/sqlite.hpp>
 #include <rampart/sqlite.hpp>
 #endif

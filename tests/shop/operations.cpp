@@ -294,7 +294,7 @@ TEST_CASE("shop: two instances share one Redis limit, through an outage and back
     process clash{shop_binary(), {}, taken};
     int clash_code = run_to_exit(clash);
     CHECK(clash_code == 1);
-    CHECK(clash.errors().find("cannot start") != std::string::npos);
+    CHECK(clash.errors().find("(SHOP_LISTEN)") != std::string::npos);
 
     // Redis goes away. The token store fails closed: authenticated requests and token
     // operations are 503 (a revoked family cannot be checked).

@@ -10,6 +10,7 @@
 #include <rampart/server/detail/connection_registry.hpp>
 #include <rampart/server/detail/session.hpp>
 #include <rampart/server/http_date.hpp>
+#include <rampart/server/listen.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_executor.hpp>
@@ -56,36 +57,31 @@ namespace rampart {
     (handlers built with `stack(...).wrap(...)` are, when their layers are).
 
     The socket is bound and listening once the constructor returns, so `port()` is known before
-    the server runs. Then either `run()` (blocks), `start()` (background threads, then `stop()`
-    and `join()`), or `run_until_signal()` (blocks until SIGINT or SIGTERM, then shuts down
-    gracefully and returns).
+    the server runs (or bind it first with `listening_socket::bind` and hand it over, to fail
+    on a port in use before anything else starts). Then either `run()` (blocks), `start()`
+   (background threads, then `stop()` and `join()`), or `run_until_signal()` (blocks until SIGINT or
+   SIGTERM, then shuts down gracefully and returns).
 */
 template <class Handler, error_format Format = envelope_format, clock_source Clock = system_clock>
 class server {
 public:
     using executor_type = asio::io_context::executor_type;
 
-    /// Binds and listens on `config.endpoint`; throws `boost::system::system_error` when the
+    /// Binds and listens on `config.endpoint`. Throws: listen_error (a
+    /// `boost::system::system_error` whose what() names the address and the reason) when the
     /// address cannot be used, `std::invalid_argument` for a server name with control bytes.
     template <class F>
     explicit server(F f, server_config config = {}, Format format = {}, Clock clock = {})
-        : handler_(make_handler(std::move(f))), config_(std::move(config)),
-          format_(std::move(format)), clock_(std::move(clock)), control_(io_.get_executor()),
-          acceptor_(control_), grace_timer_(control_), retry_timer_(control_) {
-        for (char c : config_.server_name)
-            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-                throw std::invalid_argument("rampart: control character in server_name");
-        if (config_.threads == 0)
-            config_.threads = std::max(1u, std::thread::hardware_concurrency());
-        acceptor_.open(config_.endpoint.protocol());
-        acceptor_.set_option(asio::socket_base::reuse_address(true));
-        acceptor_.bind(config_.endpoint);
-        acceptor_.listen(asio::socket_base::max_listen_connections);
-        local_ = acceptor_.local_endpoint();
-        asio::co_spawn(control_, accept_loop(), asio::detached);
-        if (config_.handle_signals)
-            watch_signals();
-    }
+        : server(adopt{}, std::move(f), std::nullopt, std::move(config), std::move(format),
+                 std::move(clock)) {}
+
+    /// Serves on `listener`, bound beforehand (`config.endpoint` is not used). Throws:
+    /// `std::invalid_argument` for a server name with control bytes or a closed `listener`.
+    template <class F>
+    server(F f, listening_socket listener, server_config config = {}, Format format = {},
+           Clock clock = {})
+        : server(adopt{}, std::move(f), std::optional<listening_socket>{std::move(listener)},
+                 std::move(config), std::move(format), std::move(clock)) {}
 
     server(const server&) = delete;
     server& operator=(const server&) = delete;
@@ -150,6 +146,30 @@ public:
     }
 
 private:
+    struct adopt {};
+
+    template <class F>
+    server(adopt, F f, std::optional<listening_socket> listener, server_config config,
+           Format format, Clock clock)
+        : handler_(make_handler(std::move(f))), config_(std::move(config)),
+          format_(std::move(format)), clock_(std::move(clock)), control_(io_.get_executor()),
+          acceptor_(control_), grace_timer_(control_), retry_timer_(control_) {
+        for (char c : config_.server_name)
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+                throw std::invalid_argument("rampart: control character in server_name");
+        if (listener && !listener->is_open())
+            throw std::invalid_argument("rampart: the listening socket is not open");
+        if (config_.threads == 0)
+            config_.threads = std::max(1u, std::thread::hardware_concurrency());
+        if (!listener)
+            listener.emplace(listening_socket::bind(config_.endpoint));
+        local_ = listener->local_endpoint();
+        acceptor_.assign(local_.protocol(), listener->release());
+        asio::co_spawn(control_, accept_loop(), asio::detached);
+        if (config_.handle_signals)
+            watch_signals();
+    }
+
     /// Connections answered 503 and lingering at once, at most; more are just closed.
     static constexpr std::size_t max_refusals = 64;
 
@@ -299,6 +319,16 @@ template <class F, class Format>
 server(F, server_config, Format) -> server<decltype(make_handler(std::declval<F>())), Format>;
 template <class F, class Format, class Clock>
 server(F, server_config, Format, Clock)
+    -> server<decltype(make_handler(std::declval<F>())), Format, Clock>;
+template <class F>
+server(F, listening_socket) -> server<decltype(make_handler(std::declval<F>()))>;
+template <class F>
+server(F, listening_socket, server_config) -> server<decltype(make_handler(std::declval<F>()))>;
+template <class F, class Format>
+server(F, listening_socket, server_config, Format)
+    -> server<decltype(make_handler(std::declval<F>())), Format>;
+template <class F, class Format, class Clock>
+server(F, listening_socket, server_config, Format, Clock)
     -> server<decltype(make_handler(std::declval<F>())), Format, Clock>;
 
 } // namespace rampart
