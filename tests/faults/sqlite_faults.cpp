@@ -128,14 +128,14 @@ TEST_CASE("faults: SQLite database read-only: orders 503, products served, then 
     SECTION("the shop's own connections turn read-only while it runs") {
         // As root, file modes do not stop writes; query_only makes SQLite itself refuse them
         // with SQLITE_READONLY, the error a read-only file or mount gives.
-        f.db.on_every_connection("PRAGMA query_only = ON");
+        f.db.on_writer_connection("PRAGMA query_only = ON");
         for (int i = 0; i < 3; ++i)
             CHECK(is_envelope(f.order(c, 5), http::status::service_unavailable));
         CHECK(f.cause_seen(SQLITE_READONLY));
         f.check_reads_served(c);
         f.check_no_order_lost();
 
-        f.db.on_every_connection("PRAGMA query_only = OFF");
+        f.db.on_writer_connection("PRAGMA query_only = OFF");
         CHECK(f.order(c, 5).result() == http::status::created);
         f.check_no_order_lost();
     }
@@ -182,7 +182,7 @@ TEST_CASE("faults: SQLite disk full: orders 503, none committed lost, recovery w
     // The file may not grow by a page more (SQLite clamps the cap to the current size): once
     // the free space in its pages is used, a write needs a new page and fails with SQLITE_FULL,
     // as on a full disk.
-    f.db.on_every_connection("PRAGMA max_page_count = 1");
+    f.db.on_writer_connection("PRAGMA max_page_count = 1");
     const std::string long_address(480, 'x');
     std::size_t accepted = 0;
     bool full = false;
@@ -203,7 +203,7 @@ TEST_CASE("faults: SQLite disk full: orders 503, none committed lost, recovery w
     f.check_reads_served(c);
     f.check_no_order_lost(); // a refused order took no stock either
 
-    f.db.on_every_connection("PRAGMA max_page_count = 1073741823"); // space is back
+    f.db.on_writer_connection("PRAGMA max_page_count = 1073741823"); // space is back
     for (int i = 0; i < 5; ++i)
         CHECK(f.order(c, 9, long_address).result() == http::status::created);
     readers.stop();
