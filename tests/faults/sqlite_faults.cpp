@@ -283,6 +283,8 @@ TEST_CASE("faults: SQLite BEGIN EXCLUSIVE in another process: product list answe
 
     for (auto& o : orders) {
         response refused = o.get();
+        if (refused.result() == http::status::created) // recorded, so a wrong 201 is seen below
+            f.committed.insert(boost::json::parse(refused.body()).at("id").as_int64());
         CHECK(is_envelope(refused, http::status::service_unavailable));
         CHECK(refused[http::field::retry_after] == "1");
     }
