@@ -512,4 +512,13 @@ TEST_CASE("a start without write access names the file and leaves no -shm behind
     std::filesystem::remove(path + "-shm");
     std::filesystem::remove(path + "-wal");
     CHECK(as_user(owner, start) == "started");
+
+    // A directory the owner cannot write: SQLite cannot create the -wal and -shm there.
+    namespace fs = std::filesystem;
+    fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_read |
+                                    fs::perms::group_exec | fs::perms::others_read |
+                                    fs::perms::others_exec);
+    std::string no_dir = as_user(owner, start);
+    CHECK(no_dir.find("the directory " + dir.path().string()) != std::string::npos);
+    CHECK(no_dir.find("SQLite creates the -wal and -shm files there") != std::string::npos);
 }
