@@ -522,3 +522,18 @@ TEST_CASE("a start without write access names the file and leaves no -shm behind
     CHECK(no_dir.find("the directory " + dir.path().string()) != std::string::npos);
     CHECK(no_dir.find("SQLite creates the -wal and -shm files there") != std::string::npos);
 }
+
+TEST_CASE("a clean stop leaves no -wal or -shm behind", "[sqlite][readonly]") {
+    temp_dir dir;
+    std::string path = dir.file("db.sqlite");
+    for (int i = 0; i < 20; ++i) {
+        {
+            sqlite::database db({.path = path, .workers = 3, .migrations = schema});
+            rampart::test::run(db.write(
+                [](sqlite::connection& c) { c.exec("UPDATE counters SET value = value + 1"); }));
+            CHECK(rampart::test::run(db.read(read_hits)) == i + 1);
+        }
+        REQUIRE_FALSE(std::filesystem::exists(path + "-wal"));
+        REQUIRE_FALSE(std::filesystem::exists(path + "-shm"));
+    }
+}

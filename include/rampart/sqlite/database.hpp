@@ -106,7 +106,8 @@ struct database_options {
     `sqlite::constraint_error`, other SQLite errors as `sqlite::error`, and anything else `f`
     throws unchanged.
 
-    The destructor finishes every queued call, then joins the threads. Destroy the database
+    The destructor finishes every queued call, then joins the threads, the writer last (so the
+    files `-wal` and `-shm` are removed at a clean stop). Destroy the database
     while the executors that await it are still alive (declare it after the io_context).
 */
 class database {
@@ -157,15 +158,14 @@ public:
     database& operator=(const database&) = delete;
 
     ~database() {
-        for (queue* q : {&state_->writes, &state_->reads}) {
-            {
-                std::lock_guard lock(q->mutex);
-                q->stopping = true;
-            }
-            q->ready.notify_all();
-        }
-        for (auto& t : threads_)
-            t.join();
+        // The readers close first and the writer last: the last connection to close checkpoints
+        // the WAL and removes the -wal and -shm files, which connections closing together (each
+        // seeing the other still open) would both leave behind.
+        stop(state_->reads);
+        for (std::size_t i = 1; i < threads_.size(); ++i)
+            threads_[i].join();
+        stop(state_->writes);
+        threads_.front().join();
     }
 
     /// How many migrations the constructor applied (0 when the schema was current).
@@ -380,6 +380,14 @@ private:
             return 1;
         }
     };
+
+    static void stop(queue& q) {
+        {
+            std::lock_guard lock(q.mutex);
+            q.stopping = true;
+        }
+        q.ready.notify_all();
+    }
 
     template <class F, class Handler>
     static void enqueue(state& s, queue& q, F f, Handler handler) {
