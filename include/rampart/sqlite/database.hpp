@@ -39,7 +39,8 @@ namespace rampart::sqlite {
 
 namespace asio = boost::asio;
 
-/// Receives the real cause of every error `database` turns into a 503.
+/// Receives the real cause of every error `database` turns into a 503 (a deleted or replaced
+/// file only once, a full queue once per overload: they would otherwise flood the log).
 using unavailable_log = std::function<void(const error&)>;
 
 /// Writes `rampart: sqlite unavailable: <cause>` to stderr.
