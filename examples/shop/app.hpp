@@ -258,7 +258,7 @@ private:
                 auto page = co_await products_.paginate(
                     ctx,
                     [this](const pg::page_query& q) {
-                        return db_.db().run([this, q](sqlite::connection& c) {
+                        return db_.db().read([this, q](sqlite::connection& c) {
                             return products_query_.fetch(c, q, read_product);
                         });
                     },
@@ -290,7 +290,7 @@ private:
                 auto page = co_await orders_.paginate(
                     ctx,
                     [this, user](const pg::page_query& q) {
-                        return db_.db().run([this, q, user](sqlite::connection& c) {
+                        return db_.db().read([this, q, user](sqlite::connection& c) {
                             return orders_query_.fetch(c, q, read_order, user);
                         });
                     },

@@ -121,7 +121,7 @@ inline order read_order(sqlite::statement& s) {
 /// What placing an order can end in, besides success.
 enum class order_refusal { none, no_such_product, insufficient_stock };
 
-/// The queries of the API, each run on the database's workers.
+/// The queries of the API: reads on the database's read lane, writes on its write lane.
 class catalog {
 public:
     explicit catalog(sqlite::database& db) : db_(db) {}
@@ -134,7 +134,7 @@ public:
     sqlite::database& db() noexcept { return db_; }
 
     asio::awaitable<std::optional<user_row>> find_user(const std::string& username) {
-        co_return co_await db_.run([&username](sqlite::connection& c) -> std::optional<user_row> {
+        co_return co_await db_.read([&username](sqlite::connection& c) -> std::optional<user_row> {
             auto& s = c.cached("SELECT id, password, is_active FROM users WHERE username = ?");
             s.bind(1, username);
             if (!s.step())
@@ -145,7 +145,7 @@ public:
     }
 
     asio::awaitable<bool> user_is_active(std::int64_t id) {
-        co_return co_await db_.run([id](sqlite::connection& c) {
+        co_return co_await db_.read([id](sqlite::connection& c) {
             auto& s = c.cached("SELECT is_active FROM users WHERE id = ?");
             s.bind(1, id);
             return s.step() && s.column<std::int64_t>(0) != 0;
@@ -153,13 +153,13 @@ public:
     }
 
     asio::awaitable<void> save_password_hash(std::int64_t id, const std::string& hash) {
-        co_await db_.run([id, &hash](sqlite::connection& c) {
+        co_await db_.write([id, &hash](sqlite::connection& c) {
             c.cached("UPDATE users SET password = ? WHERE id = ?").bind_all(hash, id).exec();
         });
     }
 
     asio::awaitable<std::optional<product>> find_product(std::int64_t id) {
-        co_return co_await db_.run([id](sqlite::connection& c) -> std::optional<product> {
+        co_return co_await db_.read([id](sqlite::connection& c) -> std::optional<product> {
             auto& s = c.cached(std::string(product_columns) + " WHERE id = ?");
             s.bind(1, id);
             if (!s.step())
@@ -169,7 +169,7 @@ public:
     }
 
     asio::awaitable<std::optional<std::int64_t>> stock_of(std::int64_t id) {
-        co_return co_await db_.run([id](sqlite::connection& c) -> std::optional<std::int64_t> {
+        co_return co_await db_.read([id](sqlite::connection& c) -> std::optional<std::int64_t> {
             auto& s = c.cached("SELECT stock FROM products WHERE id = ?");
             s.bind(1, id);
             if (!s.step())
@@ -210,7 +210,7 @@ public:
     }
 
     asio::awaitable<std::optional<order>> find_order(std::int64_t user, std::int64_t id) {
-        co_return co_await db_.run([user, id](sqlite::connection& c) -> std::optional<order> {
+        co_return co_await db_.read([user, id](sqlite::connection& c) -> std::optional<order> {
             auto& s = c.cached(std::string(order_columns) + " WHERE id = ? AND user_id = ?");
             s.bind_all(id, user);
             if (!s.step())

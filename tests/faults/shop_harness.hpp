@@ -77,20 +77,10 @@ public:
 
     sqlite::database& get() noexcept { return db_; }
 
-    /// Runs `sql` on every worker's connection (a pragma that is per connection): one call per
-    /// worker, each holding its worker until all have run, so no worker is visited twice.
-    void on_every_connection(const std::string& sql, std::size_t workers = 2) {
-        std::latch all_in{static_cast<std::ptrdiff_t>(workers)};
-        std::vector<std::future<void>> done;
-        for (std::size_t i = 0; i < workers; ++i)
-            done.push_back(db_.async_run(
-                [&](sqlite::connection& c) {
-                    c.exec(sql);
-                    all_in.arrive_and_wait();
-                },
-                asio::use_future));
-        for (auto& f : done)
-            f.get();
+    /// Runs `sql` on the writer's connection (a pragma that is per connection): the only one
+    /// that writes; the read lane's connections are query-only.
+    void on_writer_connection(const std::string& sql) {
+        db_.async_run([&](sqlite::connection& c) { c.exec(sql); }, asio::use_future).get();
     }
 
     /// The extended result codes of the errors that became 503s so far.

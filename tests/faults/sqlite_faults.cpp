@@ -1,10 +1,12 @@
-// SQLite faults under the shop: the write lock held elsewhere beyond the busy timeout, a database
-// that cannot be written (read-only), and a full disk. For each, the shop keeps serving reads,
-// answers writes with a 503 in the envelope, loses no committed order, and takes orders again
-// once the fault is gone, without a restart.
+// SQLite faults under the shop: the write lock held elsewhere beyond the busy timeout (by another
+// connection, and by another process with BEGIN EXCLUSIVE), a database that cannot be written
+// (read-only), a full disk, and the database file deleted while the shop runs. For each, the shop
+// keeps serving reads, answers writes with a 503 in the envelope, loses no committed order, and
+// takes orders again once the fault is gone, without a restart.
 
 #include "shop_harness.hpp"
 
+#include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
 #include <rampart/jwt/token_store.hpp>
@@ -13,7 +15,12 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <filesystem>
+#include <future>
+#include <memory>
 #include <set>
+
+#include <unistd.h>
 
 namespace {
 
@@ -25,9 +32,12 @@ constexpr std::int64_t seeded_units = 58 * 50 + 3 + 0; // products 7 and 8 hold 
 
 /// The shop in process, with in-process stores, over a database file in a temp dir.
 struct shop_fixture {
+    explicit shop_fixture(std::chrono::milliseconds busy_timeout = std::chrono::milliseconds{200})
+        : db{path, busy_timeout} {}
+
     temp_dir dir;
     std::string path = dir.file("shop.db");
-    shop_database db{path};
+    shop_database db;
     throttle::memory_store<> buckets;
     jwt::memory_token_store<> tokens;
     shop_harness<throttle::memory_store<>, jwt::memory_token_store<>> shop{db.get(), buckets,
@@ -83,6 +93,33 @@ struct shop_fixture {
     }
 };
 
+/// Whether some connection or process holds the write lock on `path` right now.
+bool write_lock_held(const std::string& path) {
+    sqlite::connection probe(path, {.busy_timeout = std::chrono::milliseconds{0}});
+    try {
+        probe.exec("BEGIN IMMEDIATE");
+        probe.exec("ROLLBACK");
+        return false;
+    } catch (const sqlite::error& e) {
+        return e.code() == SQLITE_BUSY;
+    }
+}
+
+/// The sqlite3 shell as another process holding `BEGIN EXCLUSIVE` on `path` for `seconds`;
+/// returns once the lock is held. Null when there is no sqlite3 shell.
+std::unique_ptr<rampart::test::process> hold_exclusive(const std::string& path, int seconds) {
+    const char* shell = "/usr/bin/sqlite3";
+    if (::access(shell, X_OK) != 0)
+        return nullptr;
+    auto holder = std::make_unique<rampart::test::process>(
+        shell, std::vector<std::string>{path, "BEGIN EXCLUSIVE;",
+                                        ".shell sleep " + std::to_string(seconds), "COMMIT;"});
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds{5};
+    while (!write_lock_held(path) && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds{5});
+    return holder;
+}
+
 } // namespace
 
 TEST_CASE("faults: SQLite write lock held elsewhere: writes 503, reads served, then recovery",
@@ -128,14 +165,14 @@ TEST_CASE("faults: SQLite database read-only: orders 503, products served, then 
     SECTION("the shop's own connections turn read-only while it runs") {
         // As root, file modes do not stop writes; query_only makes SQLite itself refuse them
         // with SQLITE_READONLY, the error a read-only file or mount gives.
-        f.db.on_every_connection("PRAGMA query_only = ON");
+        f.db.on_writer_connection("PRAGMA query_only = ON");
         for (int i = 0; i < 3; ++i)
             CHECK(is_envelope(f.order(c, 5), http::status::service_unavailable));
         CHECK(f.cause_seen(SQLITE_READONLY));
         f.check_reads_served(c);
         f.check_no_order_lost();
 
-        f.db.on_every_connection("PRAGMA query_only = OFF");
+        f.db.on_writer_connection("PRAGMA query_only = OFF");
         CHECK(f.order(c, 5).result() == http::status::created);
         f.check_no_order_lost();
     }
@@ -182,7 +219,7 @@ TEST_CASE("faults: SQLite disk full: orders 503, none committed lost, recovery w
     // The file may not grow by a page more (SQLite clamps the cap to the current size): once
     // the free space in its pages is used, a write needs a new page and fails with SQLITE_FULL,
     // as on a full disk.
-    f.db.on_every_connection("PRAGMA max_page_count = 1");
+    f.db.on_writer_connection("PRAGMA max_page_count = 1");
     const std::string long_address(480, 'x');
     std::size_t accepted = 0;
     bool full = false;
@@ -203,11 +240,83 @@ TEST_CASE("faults: SQLite disk full: orders 503, none committed lost, recovery w
     f.check_reads_served(c);
     f.check_no_order_lost(); // a refused order took no stock either
 
-    f.db.on_every_connection("PRAGMA max_page_count = 1073741823"); // space is back
+    f.db.on_writer_connection("PRAGMA max_page_count = 1073741823"); // space is back
     for (int i = 0; i < 5; ++i)
         CHECK(f.order(c, 9, long_address).result() == http::status::created);
     readers.stop();
     CHECK(readers.unanswered() == 0);
     CHECK(readers.count(200) == readers.total());
     f.check_no_order_lost();
+}
+
+TEST_CASE("faults: SQLite BEGIN EXCLUSIVE in another process: product list answers while orders "
+          "wait, then 503",
+          "[faults][sqlite]") {
+    // A busy timeout long enough that orders are still waiting for the lock while the product
+    // list is read: reads must not queue behind them.
+    shop_fixture f{std::chrono::milliseconds{4000}};
+    auto c = f.client();
+    REQUIRE(f.order(c, 1).result() == http::status::created);
+    auto holder = hold_exclusive(f.path, 7);
+    if (!holder) {
+        WARN("no sqlite3 shell: skipped");
+        return;
+    }
+    REQUIRE(write_lock_held(f.path));
+
+    std::vector<std::future<response>> orders;
+    for (int i = 0; i < 2; ++i)
+        orders.push_back(std::async(std::launch::async, [&f, i] {
+            shop_client oc = f.client();
+            return oc.post("/api/v1/orders/", order_body(2 + i));
+        }));
+    std::this_thread::sleep_for(std::chrono::milliseconds{100}); // the orders reach the writer
+    for (int i = 0; i < 5; ++i) {
+        CHECK(c.get("/api/v1/products/").result() == http::status::ok);
+        CHECK(c.get("/api/v2/products/3/").result() == http::status::ok);
+    }
+    CHECK(c.get("/api/v1/orders/").result() == http::status::ok);
+    // The reads above were answered while the orders still wait and the lock is still held.
+    for (auto& o : orders)
+        CHECK(o.wait_for(std::chrono::seconds{0}) == std::future_status::timeout);
+    CHECK(write_lock_held(f.path));
+
+    for (auto& o : orders) {
+        response refused = o.get();
+        if (refused.result() == http::status::created) // recorded, so a wrong 201 is seen below
+            f.committed.insert(boost::json::parse(refused.body()).at("id").as_int64());
+        CHECK(is_envelope(refused, http::status::service_unavailable));
+        CHECK(refused[http::field::retry_after] == "1");
+    }
+    CHECK(f.cause_seen(SQLITE_BUSY));
+    CHECK(holder->wait(std::chrono::seconds{20}) == 0);
+    CHECK(f.order(c, 2).result() == http::status::created); // no restart
+    f.check_no_order_lost();
+}
+
+TEST_CASE("faults: SQLite database file deleted while the shop runs: orders 503, none committed, "
+          "logged once",
+          "[faults][sqlite]") {
+    shop_fixture f;
+    auto c = f.client();
+    REQUIRE(f.order(c, 1).result() == http::status::created);
+    const std::string stock_before =
+        boost::json::serialize(boost::json::parse(c.get("/api/v1/products/4/").body()));
+
+    std::filesystem::remove(f.path);
+    for (int i = 0; i < 3; ++i) {
+        response refused = f.order(c, 4);
+        CHECK(is_envelope(refused, http::status::service_unavailable));
+        CHECK(refused.body().find("shop.db") == std::string::npos);
+    }
+    auto causes = f.db.causes();
+    CHECK(std::count(causes.begin(), causes.end(), SQLITE_READONLY_DBMOVED) == 1);
+    // Reads go on from the open file, and show nothing was committed to it: one order, and
+    // product 4's stock untouched.
+    response mine = c.get("/api/v1/orders/");
+    REQUIRE(mine.result() == http::status::ok);
+    CHECK(boost::json::parse(mine.body()).at("results").as_array().size() == 1);
+    CHECK(boost::json::serialize(boost::json::parse(c.get("/api/v1/products/4/").body())) ==
+          stock_before);
+    CHECK(f.committed.size() == 1);
 }

@@ -261,3 +261,39 @@ TEST_CASE("exec resets, so one statement can be bound and run again at once", "[
     REQUIRE(count.step());
     CHECK(count.column<std::int64_t>(0) == 3);
 }
+
+TEST_CASE("file_moved tells when the open file was deleted or replaced", "[sqlite][moved]") {
+    temp_dir dir;
+    std::string path = dir.file("app.db");
+    sqlite::connection c(path);
+    c.exec("CREATE TABLE t (x INTEGER)");
+    CHECK(c.filename() == path);
+    CHECK_FALSE(c.file_moved());
+    CHECK_FALSE(c.read_only());
+    CHECK_FALSE(sqlite::connection(":memory:").file_moved());
+
+    SECTION("deleted") {
+        std::filesystem::remove(path);
+    }
+    SECTION("renamed away") {
+        std::filesystem::rename(path, path + ".old");
+    }
+    SECTION("replaced") {
+        std::filesystem::copy_file(path, path + ".new");
+        std::filesystem::rename(path + ".new", path);
+    }
+    CHECK(c.file_moved());
+    // The free transaction refuses to commit into a file that is gone: rolled back.
+    try {
+        sqlite::transaction(c, [](sqlite::connection& tx) { tx.exec("INSERT INTO t VALUES (1)"); });
+        FAIL("committed into a moved file");
+    } catch (const sqlite::error& e) {
+        CHECK(e.extended_code() == SQLITE_READONLY_DBMOVED);
+        CHECK(e.unavailable());
+        CHECK(std::string(e.what()).find(path) != std::string::npos);
+    }
+    CHECK_FALSE(c.in_transaction());
+    auto count = c.prepare("SELECT COUNT(*) FROM t");
+    REQUIRE(count.step());
+    CHECK(count.column<int>(0) == 0);
+}

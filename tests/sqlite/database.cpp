@@ -1,5 +1,6 @@
 #include <rampart/sqlite/database.hpp>
 
+#include "support/process.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
 
@@ -19,6 +20,9 @@
 #include <thread>
 #include <vector>
 
+#include <future>
+#include <grp.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace sqlite = rampart::sqlite;
@@ -136,7 +140,7 @@ TEST_CASE("many coroutines on many threads share the pool without losing a write
                 });
                 if (!io.get_executor().running_in_this_thread())
                     ++resumed_off_io;
-                int seen = co_await db.run(read_hits);
+                int seen = co_await db.read(read_hits);
                 if (seen >= 1)
                     ++done;
             },
@@ -149,8 +153,7 @@ TEST_CASE("many coroutines on many threads share the pool without losing a write
     CHECK(done == coroutines);
     CHECK(resumed_off_io == 0);
     CHECK(rampart::test::run(db.run(read_hits)) == coroutines);
-    CHECK(workers.size() >= 1);
-    CHECK(workers.size() <= 3);
+    CHECK(workers.size() == 1); // every write on the one writer thread
 }
 
 TEST_CASE("a write lock held elsewhere beyond the retries is a 503, cause logged", "[sqlite]") {
@@ -240,5 +243,297 @@ TEST_CASE("a read-only database file answers reads and turns writes into 503", "
         CHECK(rampart::test::run(db.run(read_hits)) == 0);
         CHECK_THROWS_AS(rampart::test::run(db.run(write)), rampart::service_unavailable);
         CHECK(logged == std::vector<int>{SQLITE_READONLY});
+    }
+}
+
+namespace {
+
+/// Whether another connection or process holds the write lock on `path` right now.
+bool write_lock_held(const std::string& path) {
+    sqlite::connection probe(path, {.busy_timeout = std::chrono::milliseconds{0}});
+    try {
+        probe.exec("BEGIN IMMEDIATE");
+        probe.exec("ROLLBACK");
+        return false;
+    } catch (const sqlite::error& e) {
+        return e.code() == SQLITE_BUSY;
+    }
+}
+
+/// The sqlite3 command-line shell, as another process holding `BEGIN EXCLUSIVE` on `path` for
+/// `seconds`; returns once the lock is held. Null when there is no sqlite3 shell.
+std::unique_ptr<rampart::test::process> hold_exclusive(const std::string& path, int seconds) {
+    const char* shell = "/usr/bin/sqlite3";
+    if (::access(shell, X_OK) != 0)
+        return nullptr;
+    auto holder = std::make_unique<rampart::test::process>(
+        shell, std::vector<std::string>{path, "BEGIN EXCLUSIVE;", "UPDATE counters SET value = 42;",
+                                        ".shell sleep " + std::to_string(seconds), "COMMIT;"});
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds{5};
+    while (!write_lock_held(path) && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds{5});
+    return holder;
+}
+
+} // namespace
+
+TEST_CASE("another process holds BEGIN EXCLUSIVE: reads answer, writes wait the bound, then 503",
+          "[sqlite][lanes]") {
+    temp_dir dir;
+    std::string path = dir.file("db.sqlite");
+    std::vector<int> logged;
+    std::mutex log_mutex;
+    sqlite::database db({.path = path,
+                         .open = {.busy_timeout = std::chrono::milliseconds{1500}},
+                         .migrations = schema,
+                         .log = [&](const sqlite::error& e) {
+                             std::lock_guard lock(log_mutex);
+                             logged.push_back(e.code());
+                         }});
+    auto holder = hold_exclusive(path, 8);
+    if (!holder) {
+        WARN("no sqlite3 shell: skipped");
+        return;
+    }
+    REQUIRE(write_lock_held(path));
+
+    // A write goes first and waits for the lock on the writer thread...
+    auto start = std::chrono::steady_clock::now();
+    auto blocked_write = db.async_run(
+        [](sqlite::connection& c) { c.exec("UPDATE counters SET value = 1"); }, asio::use_future);
+    auto second_write = db.async_run(
+        [](sqlite::connection& c) { c.exec("UPDATE counters SET value = 2"); }, asio::use_future);
+    // ...and reads queued after it answer at once, from the last commit, while it still waits
+    // and the other process still holds the lock.
+    for (int i = 0; i < 5; ++i)
+        CHECK(rampart::test::run(db.read(read_hits)) == 0);
+    CHECK(blocked_write.wait_for(std::chrono::seconds{0}) == std::future_status::timeout);
+    CHECK(write_lock_held(path));
+
+    // The writes give up at their deadline (the busy timeout, counted from when they were
+    // queued): both together, not one after the other.
+    CHECK_THROWS_AS(blocked_write.get(), rampart::service_unavailable);
+    CHECK_THROWS_AS(second_write.get(), rampart::service_unavailable);
+    auto waited = std::chrono::steady_clock::now() - start;
+    CHECK(waited >= std::chrono::milliseconds{1400});
+    CHECK(waited < std::chrono::milliseconds{2900});
+    CHECK(write_lock_held(path));
+    {
+        std::lock_guard lock(log_mutex);
+        CHECK(logged == std::vector<int>{SQLITE_BUSY, SQLITE_BUSY});
+    }
+    CHECK(holder->wait(std::chrono::seconds{15}) == 0);
+    CHECK(rampart::test::run(db.read(read_hits)) == 42);
+    rampart::test::run(
+        db.write([](sqlite::connection& c) { c.exec("UPDATE counters SET value = 3"); }));
+    CHECK(rampart::test::run(db.read(read_hits)) == 3);
+}
+
+TEST_CASE("the read lane is query-only", "[sqlite][lanes]") {
+    temp_dir dir;
+    std::vector<int> logged;
+    sqlite::database db({.path = dir.file("db.sqlite"),
+                         .workers = 1,
+                         .migrations = schema,
+                         .log = [&](const sqlite::error& e) { logged.push_back(e.code()); }});
+    CHECK_THROWS_AS(rampart::test::run(db.read(
+                        [](sqlite::connection& c) { c.exec("UPDATE counters SET value = 1"); })),
+                    rampart::service_unavailable);
+    CHECK(logged == std::vector<int>{SQLITE_READONLY});
+    CHECK(rampart::test::run(db.run(read_hits, sqlite::lane::read)) == 0);
+}
+
+TEST_CASE("a full write queue refuses at once with 503 and Retry-After, logged once",
+          "[sqlite][lanes]") {
+    temp_dir dir;
+    std::vector<std::string> logged;
+    std::mutex log_mutex;
+    sqlite::database db({.path = dir.file("db.sqlite"),
+                         .migrations = schema,
+                         .log =
+                             [&](const sqlite::error& e) {
+                                 std::lock_guard lock(log_mutex);
+                                 logged.push_back(e.what());
+                             },
+                         .write_queue = 2});
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    std::promise<void> started;
+    auto busy = db.async_run(
+        [&](sqlite::connection&) {
+            started.set_value();
+            released.wait();
+        },
+        asio::use_future);
+    started.get_future().wait(); // the writer is taken, its queue empty
+    auto increment = [](sqlite::connection& c) { c.exec("UPDATE counters SET value = value + 1"); };
+    auto first = db.async_run(increment, asio::use_future);
+    auto second = db.async_run(increment, asio::use_future);
+    for (int i = 0; i < 3; ++i) {
+        try {
+            rampart::test::run(db.write(increment));
+            FAIL("queued beyond the bound");
+        } catch (const rampart::service_unavailable& e) {
+            REQUIRE(e.headers().size() == 1);
+            CHECK(e.headers()[0] == std::pair<std::string, std::string>{"Retry-After", "1"});
+        }
+    }
+    // Reads have their own lane: a full write queue does not stop them.
+    CHECK(rampart::test::run(db.read(read_hits)) == 0);
+    release.set_value();
+    busy.get();
+    first.get();
+    second.get();
+    CHECK(rampart::test::run(db.read(read_hits)) == 2);
+    std::lock_guard lock(log_mutex);
+    REQUIRE(logged.size() == 1);
+    CHECK(logged[0].find("write queue is full") != std::string::npos);
+}
+
+TEST_CASE("the database file deleted while running: writes 503, nothing committed, logged once",
+          "[sqlite][moved]") {
+    temp_dir dir;
+    std::string path = dir.file("db.sqlite");
+    std::vector<int> logged;
+    std::mutex log_mutex;
+    sqlite::database db({.path = path, .migrations = schema, .log = [&](const sqlite::error& e) {
+                             std::lock_guard lock(log_mutex);
+                             logged.push_back(e.extended_code());
+                         }});
+    auto increment = [](sqlite::connection& c) { c.exec("UPDATE counters SET value = value + 1"); };
+    rampart::test::run(db.transaction(increment));
+    CHECK(rampart::test::run(db.read(read_hits)) == 1);
+
+    SECTION("between two writes") {
+        std::filesystem::remove(path);
+        bool ran = false;
+        CHECK_THROWS_AS(rampart::test::run(db.write([&](sqlite::connection& c) {
+                            ran = true;
+                            increment(c);
+                        })),
+                        rampart::service_unavailable);
+        CHECK_FALSE(ran); // refused before it ran
+    }
+    SECTION("inside a transaction, before it commits") {
+        CHECK_THROWS_AS(rampart::test::run(db.transaction([&](sqlite::connection& c) {
+                            increment(c);
+                            std::filesystem::remove(path);
+                        })),
+                        rampart::service_unavailable);
+    }
+    SECTION("replaced by another file") {
+        std::filesystem::copy_file(path, path + ".copy");
+        std::filesystem::rename(path + ".copy", path);
+        CHECK_THROWS_AS(rampart::test::run(db.transaction(increment)),
+                        rampart::service_unavailable);
+    }
+    for (int i = 0; i < 3; ++i) // still refused, not logged again
+        CHECK_THROWS_AS(rampart::test::run(db.transaction(increment)),
+                        rampart::service_unavailable);
+    // The readers still see the open file: nothing was committed to it.
+    CHECK(rampart::test::run(db.read(read_hits)) == 1);
+    std::lock_guard lock(log_mutex);
+    CHECK(logged == std::vector<int>{SQLITE_READONLY_DBMOVED});
+}
+
+namespace {
+
+/// Runs `f` in a child process as user and group `id` (root can always write, so the test
+/// needs another user to see permissions matter); returns what `f` returned, or the message of
+/// what it threw.
+template <class F>
+std::string as_user(uid_t id, F f) {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        ::close(fds[0]);
+        std::string out;
+        if (::setgroups(0, nullptr) != 0 || ::setgid(id) != 0 || ::setuid(id) != 0)
+            out = "cannot switch user";
+        else
+            try {
+                out = f();
+            } catch (const std::exception& e) {
+                out = e.what();
+            }
+        ssize_t written = ::write(fds[1], out.data(), out.size());
+        ::_exit(written == static_cast<ssize_t>(out.size()) ? 0 : 1);
+    }
+    ::close(fds[1]);
+    std::string out;
+    char buffer[512];
+    for (ssize_t n; (n = ::read(fds[0], buffer, sizeof buffer)) > 0;)
+        out.append(buffer, static_cast<std::size_t>(n));
+    ::close(fds[0]);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("a start without write access names the file and leaves no -shm behind",
+          "[sqlite][readonly]") {
+    if (::geteuid() != 0) {
+        WARN("needs root to start as other users: skipped");
+        return;
+    }
+    temp_dir dir;
+    std::string path = dir.file("db.sqlite");
+    { sqlite::database setup({.path = path, .migrations = schema}); }
+    std::filesystem::permissions(dir.path(), std::filesystem::perms::all);
+    const uid_t owner = 65534, other = 65533;
+    REQUIRE(::chown(path.c_str(), owner, owner) == 0);
+    auto start = [&] {
+        sqlite::database db({.path = path, .migrations = schema});
+        return std::string("started");
+    };
+
+    // Another user starts the service on the owner's file: it cannot write it.
+    std::string refused = as_user(other, start);
+    CHECK(refused.find(path + " opened without write access") != std::string::npos);
+    CHECK(refused.find("is not writable by this process") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(path + "-shm"));
+    CHECK(as_user(owner, start) == "started"); // so the owner's next start works
+
+    // A read-only reader as another user does leave a -shm the owner cannot write: the
+    // owner's start then names it and the fix.
+    CHECK(as_user(other, [&] {
+              sqlite::connection c(path, {.read_only = true});
+              return std::to_string(read_hits(c));
+          }) == "0");
+    REQUIRE(std::filesystem::exists(path + "-shm"));
+    std::string named = as_user(owner, start);
+    CHECK(named.find(path + "-shm exists but is not writable by this process") !=
+          std::string::npos);
+    CHECK(named.find("remove it while no process has the database open") != std::string::npos);
+    std::filesystem::remove(path + "-shm");
+    std::filesystem::remove(path + "-wal");
+    CHECK(as_user(owner, start) == "started");
+
+    // A directory the owner cannot write: SQLite cannot create the -wal and -shm there.
+    namespace fs = std::filesystem;
+    fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_read |
+                                    fs::perms::group_exec | fs::perms::others_read |
+                                    fs::perms::others_exec);
+    std::string no_dir = as_user(owner, start);
+    CHECK(no_dir.find("the directory " + dir.path().string()) != std::string::npos);
+    CHECK(no_dir.find("SQLite creates the -wal and -shm files there") != std::string::npos);
+}
+
+TEST_CASE("a clean stop leaves no -wal or -shm behind", "[sqlite][readonly]") {
+    temp_dir dir;
+    std::string path = dir.file("db.sqlite");
+    for (int i = 0; i < 20; ++i) {
+        {
+            sqlite::database db({.path = path, .workers = 3, .migrations = schema});
+            rampart::test::run(db.write(
+                [](sqlite::connection& c) { c.exec("UPDATE counters SET value = value + 1"); }));
+            CHECK(rampart::test::run(db.read(read_hits)) == i + 1);
+        }
+        REQUIRE_FALSE(std::filesystem::exists(path + "-wal"));
+        REQUIRE_FALSE(std::filesystem::exists(path + "-shm"));
     }
 }

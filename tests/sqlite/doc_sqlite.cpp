@@ -28,7 +28,7 @@ constexpr std::array<sqlite::migration, 2> migrations{{
 
 // docs: read
 asio::awaitable<std::int64_t> stock_of(sqlite::database& db, std::int64_t id) {
-    co_return co_await db.run([id](sqlite::connection& c) {
+    co_return co_await db.read([id](sqlite::connection& c) {
         auto& s = c.cached("SELECT stock FROM products WHERE id = ?");
         s.bind(1, id);
         if (!s.step())
@@ -56,7 +56,7 @@ asio::awaitable<std::optional<std::int64_t>> place_order(sqlite::database& db, s
 // docs: constraint
 asio::awaitable<void> add_order_row(sqlite::database& db, std::int64_t product) {
     try {
-        co_await db.run([product](sqlite::connection& c) {
+        co_await db.write([product](sqlite::connection& c) {
             c.cached("INSERT INTO orders (product_id, quantity) VALUES (?, 1)")
                 .bind(1, product)
                 .exec();

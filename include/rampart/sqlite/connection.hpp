@@ -14,6 +14,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include <unistd.h>
+
 namespace rampart::sqlite {
 
 /// How a connection is opened.
@@ -55,10 +57,12 @@ public:
         sqlite3_busy_timeout(raw, static_cast<int>(options.busy_timeout.count()));
         if (options.foreign_keys)
             exec("PRAGMA foreign_keys = ON");
-        if (options.wal && !options.read_only) {
+        // A file this process cannot write opens read-only without an error. Its journal mode
+        // cannot change, so it is not asked for: asking reads the file, and reading a WAL file
+        // creates a `-shm` owned by this process that a later writer may be unable to open.
+        if (options.wal && !options.read_only && !read_only()) {
             statement mode(raw, "PRAGMA journal_mode = WAL");
             mode.step();
-            // A read-only file keeps its journal mode: writes then fail with SQLITE_READONLY.
             exec("PRAGMA synchronous = NORMAL");
         }
     }
@@ -105,6 +109,26 @@ public:
                 sqlite3_reset(s);
     }
 
+    /// Whether the connection cannot write: opened read-only, or a file (or directory) this
+    /// process may not write, which SQLite opens read-only without an error.
+    bool read_only() const noexcept { return sqlite3_db_readonly(db_.get(), "main") == 1; }
+
+    /** Whether the file this connection has open is no longer the one at its path: deleted,
+        renamed, or replaced by another file. Writes to it would still succeed, into a file
+        that is gone at the next start. False for an in-memory database. */
+    bool file_moved() const noexcept {
+        int moved = 0;
+        if (sqlite3_file_control(db_.get(), "main", SQLITE_FCNTL_HAS_MOVED, &moved) != SQLITE_OK)
+            return false;
+        return moved != 0;
+    }
+
+    /// The file name of the main database ("" for an in-memory one).
+    std::string filename() const {
+        const char* name = sqlite3_db_filename(db_.get(), "main");
+        return name ? name : "";
+    }
+
     /// Rows changed by the last INSERT, UPDATE or DELETE.
     std::int64_t changes() const noexcept { return sqlite3_changes64(db_.get()); }
     std::int64_t last_insert_rowid() const noexcept { return sqlite3_last_insert_rowid(db_.get()); }
@@ -122,6 +146,46 @@ private:
     std::size_t cache_limit_;
     std::unordered_map<std::string, statement> cache_;
 };
+
+namespace detail {
+
+/// The error for a write refused because the database file was deleted, moved or replaced.
+inline error moved_error(const connection& c) {
+    return error(SQLITE_READONLY_DBMOVED,
+                 "sqlite: the database file " + c.filename() +
+                     " was deleted, renamed or replaced while open: writes are refused (they "
+                     "would be lost at the next start); restore the file and restart");
+}
+
+/** Names what beside the database at `path` this process cannot write, with the fix: the
+    file itself, its directory (SQLite creates `-wal` and `-shm` there), or a `-wal`/`-shm`
+    left by a process that had other rights. Empty when all is writable or `path` is a URI. */
+inline std::string unwritable_side_files(const std::string& path) {
+    if (path.empty() || path == ":memory:" || path.starts_with("file:"))
+        return {};
+    std::string found;
+    auto slash = path.find_last_of('/');
+    std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+    if (::access(path.c_str(), F_OK) == 0 && ::access(path.c_str(), W_OK) != 0)
+        found += "; " + path +
+                 " is not writable by this process: give it write access, or "
+                 "open it with open_options::read_only";
+    if (::access(dir.c_str(), W_OK) != 0)
+        found += "; the directory " + dir +
+                 " is not writable by this process: SQLite creates the -wal and -shm files "
+                 "there";
+    for (const char* suffix : {"-shm", "-wal"}) {
+        std::string side = path + suffix;
+        if (::access(side.c_str(), F_OK) == 0 && ::access(side.c_str(), W_OK) != 0)
+            found += "; " + side +
+                     " exists but is not writable by this process (left by a process with "
+                     "other rights, e.g. a read-only start as another user): remove it while no "
+                     "process has the database open, or give it the database file's owner";
+    }
+    return found;
+}
+
+} // namespace detail
 
 } // namespace rampart::sqlite
 

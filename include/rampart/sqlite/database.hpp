@@ -15,12 +15,16 @@
 #include <boost/asio/prefer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <exception>
 #include <functional>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -35,7 +39,8 @@ namespace rampart::sqlite {
 
 namespace asio = boost::asio;
 
-/// Receives the real cause of every error `database` turns into a 503.
+/// Receives the real cause of every error `database` turns into a 503 (a deleted or replaced
+/// file only once, a full queue once per overload: they would otherwise flood the log).
 using unavailable_log = std::function<void(const error&)>;
 
 /// Writes `rampart: sqlite unavailable: <cause>` to stderr.
@@ -43,80 +48,139 @@ inline void log_unavailable_to_stderr(const error& e) {
     std::cerr << "rampart: sqlite unavailable: " << e.what() << '\n';
 }
 
-/// How a `database` opens its file and runs its workers.
+/// Which of a `database`'s two lanes runs a call.
+enum class lane {
+    /// Read-only work, on the reader threads and their query-only connections. A write there
+    /// fails (SQLITE_READONLY, a 503).
+    read,
+    /// Anything that writes, on the one writer thread and its connection.
+    write,
+};
+
+/// How a `database` opens its file and runs its lanes.
 struct database_options {
     /// The database file (or a `file:` URI).
     std::string path;
+    /// `open.busy_timeout` bounds how long one call may wait for a lock held by another
+    /// connection or process, counted from when the call was queued, retries included.
     open_options open = {};
-    /// Worker threads, each with its own connection. WAL lets readers run in parallel with the
-    /// one writer; more workers than cores rarely helps.
+    /// Reader threads (the read lane), each with its own connection. Writes always have one
+    /// thread and connection of their own (SQLite lets one writer in at a time), so the
+    /// database holds `workers + 1` connections. WAL lets the readers run beside the writer.
     std::size_t workers = 2;
-    /// Applied at start, on the first connection, before any `run` (see `migrate`).
+    /// Applied at start, on the writer's connection, before any call (see `migrate`).
     std::span<const migration> migrations = {};
     /// Retries of `database::transaction` when the write lock is contended.
     retry_policy retry = {};
     /// Where the cause of each 503 goes; the client only ever sees a generic message.
     unavailable_log log = &log_unavailable_to_stderr;
+    /// Writes waiting for the writer beyond this many are refused at once with a 503 and
+    /// `Retry-After: 1`, rather than queued behind a write that cannot get the lock.
+    std::size_t write_queue = 256;
+    /// The same bound for reads waiting for a reader.
+    std::size_t read_queue = 1024;
 };
 
-/** SQLite for an asynchronous service: connections owned by worker threads.
+/** SQLite for an asynchronous service: two lanes of worker threads that own connections.
 
-    `co_await db.run(f)` queues `f(connection&)` for the next free worker and resumes the
-    coroutine on its own executor with `f`'s result, so a database call never blocks an I/O
-    thread. Each worker owns one connection for its whole life; a connection is never shared.
+    `co_await db.read(f)` queues `f(connection&)` on the read lane, `co_await db.write(f)` (or
+    `run(f)`, or `transaction(f)`) on the write lane; the coroutine resumes on its own executor
+    with `f`'s result, so a database call never blocks an I/O thread. Reads never queue behind
+    writes: a write waiting for a lock another process holds occupies only the writer thread,
+    and in WAL mode a lock held elsewhere (even `BEGIN EXCLUSIVE`) does not stop readers. Each
+    thread owns one connection for its whole life; a connection is never shared.
+
+    Waits are bounded. Each lane's queue is bounded (`write_queue`, `read_queue`): beyond it a
+    call is refused at once with a 503. A call waits for another connection's lock at most
+    `open.busy_timeout` from when it was queued, so calls queued behind a blocked write fail
+    together when the lock outlasts that time instead of waiting one timeout each.
+
+    Before each write, and before each `transaction` commits, the writer checks that the file
+    it has open is still the one at its path (`SQLITE_FCNTL_HAS_MOVED`). A file deleted,
+    renamed or replaced while the service runs would take writes that vanish at restart; they
+    are refused with a 503 instead, nothing is committed, and the cause is logged once.
 
     Errors from `f`: an `sqlite::error` that means the store cannot serve now (busy or locked
-    beyond the busy timeout and retries, read-only, disk full, I/O error, corrupt; see
+    beyond the wait, read-only, disk full, I/O error, corrupt, file moved; see
     `error::unavailable`) is logged through `database_options::log` and rethrown as
     `rampart::service_unavailable` (503, generic message). Constraint violations arrive as
     `sqlite::constraint_error`, other SQLite errors as `sqlite::error`, and anything else `f`
     throws unchanged.
 
-    The destructor finishes every queued call, then joins the workers. Destroy the database
+    The destructor finishes every queued call, then joins the threads, the writer last (so the
+    files `-wal` and `-shm` are removed at a clean stop). Destroy the database
     while the executors that await it are still alive (declare it after the io_context).
 */
 class database {
 public:
-    /// Opens `options.workers` connections, applies the migrations, starts the workers.
-    /// Throws `sqlite::error` when the file cannot be opened or a migration fails.
+    /// Opens the writer's connection, applies the migrations, opens `options.workers` reader
+    /// connections, starts the threads.
+    /// Throws `sqlite::error` when the file cannot be opened or a migration fails; the message
+    /// names a `-shm` or `-wal` file beside the database that this process cannot write.
     explicit database(database_options options) : state_(std::make_shared<state>()) {
         state_->log = std::move(options.log);
+        state_->wait = options.open.busy_timeout;
+        state_->writes.limit = options.write_queue == 0 ? 1 : options.write_queue;
+        state_->reads.limit = options.read_queue == 0 ? 1 : options.read_queue;
         retry_ = options.retry;
-        std::size_t workers = options.workers == 0 ? 1 : options.workers;
+        std::size_t readers = options.workers == 0 ? 1 : options.workers;
         std::vector<connection> connections;
-        connections.reserve(workers);
-        connections.emplace_back(options.path, options.open);
-        applied_ = migrate(connections.front(), options.migrations);
-        while (connections.size() < workers)
+        connections.reserve(readers + 1);
+        try {
             connections.emplace_back(options.path, options.open);
-        threads_.reserve(workers);
-        for (auto& c : connections)
-            threads_.emplace_back([s = state_, c = std::move(c)]() mutable { s->work(c); });
+            // Refused before anything reads the file, so no `-shm` is left behind.
+            if (!options.open.read_only && !options.migrations.empty() &&
+                connections.front().read_only())
+                throw error(SQLITE_READONLY, "sqlite: open: " + options.path +
+                                                 " opened without write access, so its "
+                                                 "migrations cannot be applied");
+            applied_ = migrate(connections.front(), options.migrations);
+            while (connections.size() < readers + 1) {
+                connections.emplace_back(options.path, options.open);
+                if (!options.open.read_only)
+                    connections.back().exec("PRAGMA query_only = ON");
+            }
+        } catch (const error& e) {
+            std::string side = detail::unwritable_side_files(options.path);
+            if (side.empty())
+                throw;
+            throw error(e.extended_code(), std::string(e.what()) + side);
+        }
+        threads_.reserve(readers + 1);
+        for (auto& c : connections) {
+            bool writer = threads_.empty();
+            threads_.emplace_back([s = state_, c = std::move(c), writer]() mutable {
+                s->work(c, writer ? s->writes : s->reads, writer);
+            });
+        }
     }
 
     database(const database&) = delete;
     database& operator=(const database&) = delete;
 
     ~database() {
-        {
-            std::lock_guard lock(state_->mutex);
-            state_->stopping = true;
-        }
-        state_->ready.notify_all();
-        for (auto& t : threads_)
-            t.join();
+        // The readers close first and the writer last: the last connection to close checkpoints
+        // the WAL and removes the -wal and -shm files, which connections closing together (each
+        // seeing the other still open) would both leave behind.
+        stop(state_->reads);
+        for (std::size_t i = 1; i < threads_.size(); ++i)
+            threads_[i].join();
+        stop(state_->writes);
+        threads_.front().join();
     }
 
     /// How many migrations the constructor applied (0 when the schema was current).
     int applied_migrations() const noexcept { return applied_; }
 
-    /// Runs `f(connection&)` on a worker; completes with `f`'s result on the caller's executor.
+    /// Runs `f(connection&)` on `where`'s lane; completes with `f`'s result on the caller's
+    /// executor. Without a lane, a write: the safe default for code that does not say.
     template <class F>
-    auto run(F f) -> asio::awaitable<std::invoke_result_t<F&, connection&>> {
+    auto run(F f, lane where = lane::write)
+        -> asio::awaitable<std::invoke_result_t<F&, connection&>> {
         using R = std::invoke_result_t<F&, connection&>;
         // The operation is named, not a temporary of the co_await expression: g++ 12 destroys
         // such temporaries twice, which frees what `f` captured (a string) twice.
-        auto operation = async_run(std::move(f), asio::use_awaitable);
+        auto operation = async_run(std::move(f), where, asio::use_awaitable);
         if constexpr (std::is_void_v<R>) {
             co_await std::move(operation);
         } else {
@@ -125,40 +189,67 @@ public:
         }
     }
 
-    /// Runs `f(connection&)` inside `sqlite::transaction` (BEGIN IMMEDIATE, rollback on
-    /// exception, bounded retries when the write lock is contended) on a worker.
+    /// Runs read-only `f(connection&)` on the read lane, which never waits for the writer.
     template <class F>
-    auto transaction(F f) -> asio::awaitable<std::invoke_result_t<F&, connection&>> {
-        return run([f = std::move(f), retry = retry_](connection& c) mutable {
-            return sqlite::transaction(c, f, retry);
-        });
+    auto read(F f) -> asio::awaitable<std::invoke_result_t<F&, connection&>> {
+        return run(std::move(f), lane::read);
     }
 
-    /** The completion-token form of `run`: the handler receives `(std::exception_ptr)` when `f`
-        returns void, else `(std::exception_ptr, std::optional<R>)` (engaged on success). */
+    /// Runs `f(connection&)` on the write lane.
+    template <class F>
+    auto write(F f) -> asio::awaitable<std::invoke_result_t<F&, connection&>> {
+        return run(std::move(f), lane::write);
+    }
+
+    /// Runs `f(connection&)` inside `sqlite::transaction` (BEGIN IMMEDIATE, rollback on
+    /// exception, bounded retries when the write lock is contended) on the write lane.
+    template <class F>
+    auto transaction(F f) -> asio::awaitable<std::invoke_result_t<F&, connection&>> {
+        return run([f = std::move(f), retry = retry_](
+                       connection& c) mutable { return sqlite::transaction(c, f, retry); },
+                   lane::write);
+    }
+
+    /** The completion-token form of `run` on the write lane: the handler receives
+        `(std::exception_ptr)` when `f` returns void, else
+        `(std::exception_ptr, std::optional<R>)` (engaged on success). */
     template <class F, class CompletionToken>
     auto async_run(F f, CompletionToken&& token) {
+        return async_run(std::move(f), lane::write, std::forward<CompletionToken>(token));
+    }
+
+    /// The completion-token form of `run` on `where`'s lane.
+    template <class F, class CompletionToken>
+    auto async_run(F f, lane where, CompletionToken&& token) {
         using R = std::invoke_result_t<F&, connection&>;
+        queue* q = where == lane::read ? &state_->reads : &state_->writes;
         if constexpr (std::is_void_v<R>) {
             return asio::async_initiate<CompletionToken, void(std::exception_ptr)>(
-                [s = state_.get()](auto handler, F fn) {
-                    enqueue(*s, std::move(fn), std::move(handler));
+                [s = state_.get(), q](auto handler, F fn) {
+                    enqueue(*s, *q, std::move(fn), std::move(handler));
                 },
                 token, std::move(f));
         } else {
             return asio::async_initiate<CompletionToken,
                                         void(std::exception_ptr, std::optional<R>)>(
-                [s = state_.get()](auto handler, F fn) {
-                    enqueue(*s, std::move(fn), std::move(handler));
+                [s = state_.get(), q](auto handler, F fn) {
+                    enqueue(*s, *q, std::move(fn), std::move(handler));
                 },
                 token, std::move(f));
         }
     }
 
 private:
+    using clock = std::chrono::steady_clock;
+    struct state;
+
     struct task {
         virtual ~task() = default;
-        virtual void run(connection& c, const unavailable_log& log) = 0;
+        /// Runs the call on `c`, or fails it with `refusal` when set, and completes it.
+        virtual void run(connection& c, state& s, const std::optional<error>& refusal) = 0;
+        /// Completes the call with `failure` without running it.
+        virtual void refuse(std::exception_ptr failure) = 0;
+        clock::time_point queued = clock::now();
     };
 
     template <class F, class Handler>
@@ -173,33 +264,77 @@ private:
               work(asio::prefer(asio::get_associated_executor(handler),
                                 asio::execution::outstanding_work.tracked)) {}
 
-        void run(connection& c, const unavailable_log& log) override {
+        void run(connection& c, state& s, const std::optional<error>& refusal) override {
             std::exception_ptr failure;
             if constexpr (std::is_void_v<R>) {
-                failure = call([&] { f(c); }, log);
-                asio::post(work, [h = std::move(handler), failure]() mutable { h(failure); });
+                failure = s.call([&] {
+                    if (refusal)
+                        throw *refusal;
+                    f(c);
+                });
+                refuse(failure);
             } else {
                 std::optional<R> result;
-                failure = call([&] { result.emplace(f(c)); }, log);
+                failure = s.call([&] {
+                    if (refusal)
+                        throw *refusal;
+                    result.emplace(f(c));
+                });
                 asio::post(work, [h = std::move(handler), failure,
                                   r = std::move(result)]() mutable { h(failure, std::move(r)); });
             }
         }
 
+        void refuse(std::exception_ptr failure) override {
+            if constexpr (std::is_void_v<R>)
+                asio::post(work, [h = std::move(handler), failure]() mutable { h(failure); });
+            else
+                asio::post(work, [h = std::move(handler), failure]() mutable {
+                    h(failure, std::optional<R>{});
+                });
+        }
+
+        F f;
+        Handler handler;
+        work_executor work;
+    };
+
+    struct queue {
+        std::mutex mutex;
+        std::condition_variable ready;
+        std::deque<std::unique_ptr<task>> tasks;
+        std::size_t limit = 1;
+        bool stopping = false;
+        bool refusing = false; // the last call was refused as over the limit (logged once)
+    };
+
+    struct state {
+        queue writes;
+        queue reads;
+        unavailable_log log;
+        std::chrono::milliseconds wait{0};
+        std::atomic<bool> moved_logged{false};
+
+        void report(const error& e) noexcept {
+            if (e.extended_code() == SQLITE_READONLY_DBMOVED && moved_logged.exchange(true))
+                return; // the file stays gone until a restart: one line says it
+            if (log) {
+                try {
+                    log(e);
+                } catch (...) {
+                }
+            }
+        }
+
         template <class G>
-        static std::exception_ptr call(G&& g, const unavailable_log& log) noexcept {
+        std::exception_ptr call(G&& g) noexcept {
             try {
                 g();
                 return nullptr;
             } catch (const error& e) {
                 if (!e.unavailable())
                     return std::current_exception();
-                if (log) {
-                    try {
-                        log(e);
-                    } catch (...) {
-                    }
-                }
+                report(e);
                 bool contended = e.code() == SQLITE_BUSY || e.code() == SQLITE_LOCKED;
                 return std::make_exception_ptr(service_unavailable(
                     "The service is temporarily unavailable. Please try again later.",
@@ -209,43 +344,77 @@ private:
             }
         }
 
-        F f;
-        Handler handler;
-        work_executor work;
-    };
-
-    struct state {
-        std::mutex mutex;
-        std::condition_variable ready;
-        std::deque<std::unique_ptr<task>> queue;
-        bool stopping = false;
-        unavailable_log log;
-
-        void work(connection& c) {
+        void work(connection& c, queue& q, bool writer) {
+            // Waits for another connection's lock end at the running call's deadline.
+            clock::time_point deadline{};
+            sqlite3_busy_handler(c.native_handle(), &wait_for_lock, &deadline);
             for (;;) {
                 std::unique_ptr<task> next;
                 {
-                    std::unique_lock lock(mutex);
-                    ready.wait(lock, [&] { return stopping || !queue.empty(); });
-                    if (queue.empty())
-                        return;
-                    next = std::move(queue.front());
-                    queue.pop_front();
+                    std::unique_lock lock(q.mutex);
+                    q.ready.wait(lock, [&] { return q.stopping || !q.tasks.empty(); });
+                    if (q.tasks.empty())
+                        break;
+                    next = std::move(q.tasks.front());
+                    q.tasks.pop_front();
                 }
-                next->run(c, log);
+                deadline = next->queued + wait;
+                std::optional<error> refusal;
+                if (writer && c.file_moved())
+                    refusal.emplace(detail::moved_error(c));
+                next->run(c, *this, refusal);
                 c.reset_statements();
             }
+            sqlite3_busy_handler(c.native_handle(), nullptr, nullptr);
+        }
+
+        /// SQLite's busy handler: short, growing sleeps until the deadline, then give up.
+        static int wait_for_lock(void* arg, int count) noexcept {
+            const auto& deadline = *static_cast<const clock::time_point*>(arg);
+            static constexpr int pauses[] = {1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100};
+            constexpr int last = static_cast<int>(std::size(pauses)) - 1;
+            auto now = clock::now();
+            if (now >= deadline)
+                return 0;
+            auto pause = std::chrono::milliseconds{pauses[count < last ? count : last]};
+            std::this_thread::sleep_for(std::min<clock::duration>(pause, deadline - now));
+            return 1;
         }
     };
 
-    template <class F, class Handler>
-    static void enqueue(state& s, F f, Handler handler) {
-        auto t = std::make_unique<task_for<F, Handler>>(std::move(f), std::move(handler));
+    static void stop(queue& q) {
         {
-            std::lock_guard lock(s.mutex);
-            s.queue.push_back(std::move(t));
+            std::lock_guard lock(q.mutex);
+            q.stopping = true;
         }
-        s.ready.notify_one();
+        q.ready.notify_all();
+    }
+
+    template <class F, class Handler>
+    static void enqueue(state& s, queue& q, F f, Handler handler) {
+        auto t = std::make_unique<task_for<F, Handler>>(std::move(f), std::move(handler));
+        bool log_refusal = false;
+        {
+            std::lock_guard lock(q.mutex);
+            if (q.tasks.size() < q.limit) {
+                q.refusing = false;
+                q.tasks.push_back(std::move(t));
+            } else {
+                log_refusal = !std::exchange(q.refusing, true);
+            }
+        }
+        if (!t) {
+            q.ready.notify_one();
+            return;
+        }
+        if (log_refusal)
+            s.report(error(SQLITE_BUSY, std::string("sqlite: the ") +
+                                            (&q == &s.writes ? "write" : "read") +
+                                            " queue is full (" + std::to_string(q.limit) +
+                                            " calls waiting): refusing calls until it drains"));
+        t->refuse(std::make_exception_ptr(
+            service_unavailable("The service is temporarily unavailable. Please try again later.",
+                                std::chrono::seconds{1})));
     }
 
     std::shared_ptr<state> state_;

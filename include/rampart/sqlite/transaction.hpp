@@ -19,13 +19,27 @@ struct retry_policy {
     std::chrono::milliseconds backoff{10};
 };
 
+namespace detail {
+
+/// COMMIT, unless the file was deleted or replaced since it was opened: the commit would go
+/// to a file that is gone at the next start, so it throws (SQLITE_READONLY_DBMOVED) instead.
+inline void commit(connection& c) {
+    if (c.file_moved())
+        throw moved_error(c);
+    c.exec("COMMIT");
+}
+
+} // namespace detail
+
 /** Runs `f(c)` inside `BEGIN IMMEDIATE ... COMMIT` and returns what it returns.
 
     `BEGIN IMMEDIATE` takes the write lock up front, so two read-then-write transactions cannot
     deadlock each other the way deferred ones do. If `f` throws, the transaction is rolled back
     and the exception propagates. If the lock cannot be had (SQLITE_BUSY or SQLITE_LOCKED, at
     BEGIN, inside `f`, or at COMMIT) the whole transaction is rolled back and run again, up to
-    `retry.attempts` times, after which the last error propagates. So `f` may run more than
+    `retry.attempts` times, after which the last error propagates. Before COMMIT it checks
+    that the file is still the one at its path (`connection::file_moved`); if not, it rolls back
+    and throws `sqlite::error` with SQLITE_READONLY_DBMOVED. So `f` may run more than
     once: it must not have effects outside the database that cannot be repeated.
     The pause between attempts blocks the calling thread: call this on a database worker
     (inside `database::run`), never on an I/O thread.
@@ -42,11 +56,11 @@ auto transaction(connection& c, F&& f, const retry_policy& retry = {})
             try {
                 if constexpr (std::is_void_v<std::invoke_result_t<F&, connection&>>) {
                     f(c);
-                    c.exec("COMMIT");
+                    detail::commit(c);
                     return;
                 } else {
                     auto result = f(c);
-                    c.exec("COMMIT");
+                    detail::commit(c);
                     return result;
                 }
             } catch (...) {
