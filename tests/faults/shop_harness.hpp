@@ -14,7 +14,6 @@
 #include <rampart/server.hpp>
 #include <rampart/sqlite.hpp>
 
-#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -134,7 +133,7 @@ private:
     shop::config cfg_;
     shop::catalog catalog_;
     jwt::password_hasher hasher_;
-    asio::thread_pool hashing_{1};
+    jwt::hashing_pool hashing_{{.threads = 1}};
     api_type api_;
     server<decltype(make_handler(std::declval<handler_type>()))> server_;
 };

@@ -20,7 +20,6 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/beast/_experimental/test/stream.hpp>
 
@@ -46,7 +45,7 @@ struct shop_under_test {
     shop::catalog catalog{db};
     rampart::throttle::memory_store<> buckets;
     rampart::jwt::memory_token_store<> tokens;
-    boost::asio::thread_pool hashing{1};
+    rampart::jwt::hashing_pool hashing{{.threads = 1}};
     shop::api<rampart::throttle::memory_store<>, rampart::jwt::memory_token_store<>> api;
     decltype(rampart::make_handler(api.handler())) handler;
     rampart::server_config server_cfg;

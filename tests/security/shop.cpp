@@ -15,7 +15,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -112,7 +111,7 @@ struct shop_server {
     shop::catalog catalog{db};
     rampart::throttle::memory_store<> buckets;
     rampart::jwt::memory_token_store<> tokens;
-    boost::asio::thread_pool hashing{2};
+    rampart::jwt::hashing_pool hashing{{.threads = 2}};
     shop::api<rampart::throttle::memory_store<>, rampart::jwt::memory_token_store<>> api{
         cfg,    catalog, buckets, tokens, *cfg.jwt_secret, "cursor key for the tests",
         hasher, hashing};
