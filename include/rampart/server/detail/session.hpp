@@ -116,10 +116,14 @@ public:
             } else {
                 refusal = check_header(parser.get());
             }
-            std::size_t header_fields = 0;
             if (!refusal && !read_error && !parser.is_done()) {
-                header_fields = static_cast<std::size_t>(
-                    std::distance(parser.get().begin(), parser.get().end()));
+                // Trailer fields of a chunked body are dropped (RFC 9112 §7.1.2 allows it; RFC
+                // 9110 §6.5.1 forbids merging them blindly): Beast merges them into the header,
+                // where a `Host` or an `Authorization` sent after the body would reach the
+                // handler unchecked. The header is kept aside to put back.
+                std::optional<http::request_header<>> header_only;
+                if (parser.chunked())
+                    header_only.emplace(parser.get().base());
                 if (parser.get().version() >= 11 && parser.get().count(http::field::expect) != 0) {
                     response go_on{http::status::continue_, 11};
                     auto [continue_ec, continue_n] =
@@ -133,8 +137,8 @@ public:
                 read_error = body_ec;
                 if (body_ec)
                     refusal = refusal_for(body_ec);
-                else
-                    drop_trailer_fields(parser.get(), header_fields);
+                else if (header_only && field_count(*header_only) != field_count(parser.get()))
+                    parser.get().base() = std::move(*header_only);
             }
             if (refusal) {
                 refused_request who{arrived, std::string{parser.get().method_string()},
@@ -414,15 +418,8 @@ private:
         return std::nullopt;
     }
 
-    /// Trailer fields of a chunked body are dropped (RFC 9112 §7.1.2 allows it; RFC 9110 §6.5.1
-    /// forbids merging them blindly): Beast appends them to the header, where a `Host` or an
-    /// `Authorization` sent after the body would reach the handler unchecked.
-    static void drop_trailer_fields(http::request<http::string_body>& req, std::size_t keep) {
-        auto it = req.begin();
-        for (std::size_t i = 0; i < keep && it != req.end(); ++i)
-            ++it;
-        while (it != req.end())
-            it = req.erase(it);
+    static std::size_t field_count(const http::request_header<>& req) noexcept {
+        return static_cast<std::size_t>(std::distance(req.begin(), req.end()));
     }
 
     /// Makes the framing headers agree with the body, whatever the handler set.
