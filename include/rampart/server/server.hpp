@@ -46,8 +46,11 @@ namespace rampart {
     One io_context runs on `config.threads` threads; each connection is one coroutine on its
     own strand (so that Beast's timeout handlers never race the connection's socket). Requests on a
    connection are answered in order, pipelined ones included. The server itself answers what never
-   reaches the handler with `Format` (the error envelope by default): 400 for malformed requests,
-   413 and 431 for the limits, 503 beyond the connection cap, each followed by a clean close. An
+   reaches the handler with `Format` (the error envelope by default): 400 for malformed or
+   ambiguously framed requests and a missing or invalid Host, 501 for transfer codings other than
+   chunked, 417 for unknown expectations, 413 and 431 for the limits, 503 beyond the connection
+   cap, each followed by a clean close and a line to `config.access_log_sink` (docs/server.md,
+   "Request framing rules"). An
    exception escaping the handler becomes a 500 through `context::render_error`; the server keeps
    serving.
 
