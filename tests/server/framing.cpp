@@ -12,6 +12,7 @@
 
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace rampart;
@@ -236,6 +237,19 @@ TEST_CASE("request line oddities", "[framing]") {
     client.send("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\na\r\n"
                 "GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
     CHECK(client.receive().body().starts_with("/a a"));
+    CHECK(client.receive().body().starts_with("/b"));
+}
+
+TEST_CASE("a CRLF after a body leaves the connection idle, not mid-request", "[framing]") {
+    auto config = test::local_config();
+    config.read_timeout = std::chrono::milliseconds{200};
+    config.idle_timeout = std::chrono::seconds{10};
+    fixture f{config};
+    http_client client{f.srv.port()};
+    client.send("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\na\r\n");
+    CHECK(client.receive().body().starts_with("/a a"));
+    std::this_thread::sleep_for(std::chrono::milliseconds{600}); // beyond the read timeout
+    client.send("GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
     CHECK(client.receive().body().starts_with("/b"));
 }
 

@@ -86,6 +86,10 @@ public:
         date_cache dates;
         bool first = true;
         for (;;) {
+            // A CRLF some clients send after a body (RFC 9112 §2.2): the connection is idle.
+            if (buffer.size() == 2 &&
+                std::string_view{static_cast<const char*>(buffer.data().data()), 2} == "\r\n")
+                buffer.consume(2);
             if (buffer.size() == 0) {
                 // Between requests: the idle timeout applies, and shutdown may end us here.
                 if (slot)
