@@ -106,7 +106,7 @@ struct checking_handler {
         }
         if (hosts > 1 || (hosts == 0 && req.version() >= 11))
             violated("not exactly one Host");
-        if (hosts == 1 && !rampart::is_valid_host(req[http::field::host]))
+        if (hosts == 1 && !rampart::is_valid_host_field(req[http::field::host]))
             violated("an invalid Host");
         if (req.body().size() > body_limit)
             violated("a body over the limit");

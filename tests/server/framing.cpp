@@ -291,23 +291,23 @@ TEST_CASE("Host: exactly one valid Host in HTTP/1.1; at most one, valid, in HTTP
     expect_served(f, "GET /old HTTP/1.0\r\n\r\n", "/old");
 }
 
-TEST_CASE("parse_host splits host and port by RFC 9110 §7.2", "[framing]") {
-    auto p = parse_host("api.example.com:8443");
+TEST_CASE("parse_host_field splits host and port by RFC 9110 §7.2", "[framing]") {
+    auto p = parse_host_field("api.example.com:8443");
     REQUIRE(p);
     CHECK(p->host == "api.example.com");
     CHECK(p->port == 8443);
-    p = parse_host("[2001:db8::1]");
+    p = parse_host_field("[2001:db8::1]");
     REQUIRE(p);
     CHECK(p->host == "[2001:db8::1]");
     CHECK(!p->port);
-    CHECK(parse_host("")->host.empty());
-    CHECK(parse_host("a:65535")->port == 65535);
-    CHECK(!parse_host("a:65536"));
-    CHECK(!parse_host("a:000001"));
-    CHECK(!parse_host("[::1]x"));
-    CHECK(!parse_host("[v1.x]"));
-    CHECK(!is_valid_host("a\r\nb"));
-    CHECK(is_valid_host("a-b_c~d.e!$&'()*+,;="));
+    CHECK(parse_host_field("")->host.empty());
+    CHECK(parse_host_field("a:65535")->port == 65535);
+    CHECK(!parse_host_field("a:65536"));
+    CHECK(!parse_host_field("a:000001"));
+    CHECK(!parse_host_field("[::1]x"));
+    CHECK(!parse_host_field("[v1.x]"));
+    CHECK(!is_valid_host_field("a\r\nb"));
+    CHECK(is_valid_host_field("a-b_c~d.e!$&'()*+,;="));
 }
 
 TEST_CASE("the server's own refusals reach the access-log sink, escaped", "[framing]") {

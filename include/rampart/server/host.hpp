@@ -30,9 +30,11 @@ struct host_parts {
     request tries to confuse a proxy and the service about where it was sent.
 
     The server answers 400 to a request whose Host this refuses; middleware that matches hosts
-    (an allowed-hosts list, building public URLs) can use it to split the port off.
+    (an allowed-hosts list) can use it to split the port off. The router's `is_valid_host`
+    (router/uri.hpp) is stricter on purpose (no sub-delims, no `%`, not empty): it vets a Host
+    before putting it into an absolute URL.
 */
-inline std::optional<host_parts> parse_host(std::string_view value) noexcept {
+inline std::optional<host_parts> parse_host_field(std::string_view value) noexcept {
     auto is_hex = [](char c) {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     };
@@ -112,9 +114,9 @@ inline std::optional<host_parts> parse_host(std::string_view value) noexcept {
     return parts;
 }
 
-/// Whether `value` is a valid `Host` field value (see parse_host()).
-inline bool is_valid_host(std::string_view value) noexcept {
-    return parse_host(value).has_value();
+/// Whether `value` is a valid `Host` field value (see parse_host_field()).
+inline bool is_valid_host_field(std::string_view value) noexcept {
+    return parse_host_field(value).has_value();
 }
 
 } // namespace rampart

@@ -363,7 +363,7 @@ private:
             return bad_request{"More than one Host header."};
         if (hosts == 0 && req.version() >= 11)
             return bad_request{"Missing Host header."};
-        if (hosts == 1 && !is_valid_host(host))
+        if (hosts == 1 && !is_valid_host_field(host))
             return bad_request{"Invalid Host header."};
         if (expects != 0 && req.version() >= 11 &&
             (expects != 1 || !beast::iequals(expect, "100-continue")))
