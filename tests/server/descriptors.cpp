@@ -152,7 +152,7 @@ TEST_CASE("out of file descriptors: logged once, open connections served, accept
     std::vector<std::unique_ptr<http_client>> served;
     bool waited = false;
     for (int i = 0; i < 12 && !waited; ++i) {
-        auto client = std::make_unique<http_client>(port, std::chrono::milliseconds{1200});
+        auto client = std::make_unique<http_client>(port, std::chrono::milliseconds{2000});
         client->send("GET /open HTTP/1.1\r\nHost: x\r\n\r\n");
         auto res = client->try_receive();
         if (res) {
@@ -196,7 +196,7 @@ TEST_CASE("out of file descriptors: logged once, open connections served, accept
         return n;
     };
     // One line when an episode starts and one when it ends, however many attempts failed
-    // between: the wait above alone made several (the back-off tops at 500 ms).
+    // between: the 2 s wait above alone made several (the back-off tops at 500 ms).
     auto episodes = count("rampart: cannot accept connections (Too many open files)");
     CHECK(episodes >= 1);
     CHECK(count("rampart: cannot accept") == episodes);
