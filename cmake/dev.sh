@@ -100,7 +100,8 @@ fuzz | fuzz-long)
     # fuzz [S]: every target for S seconds (default 20, or RAMPART_FUZZ_SECONDS): what CI runs.
     # fuzz-long [S]: the same for longer (default 600 s per target), for a run on demand.
     # RAMPART_FUZZ_TARGETS="server jwt" limits either to those targets. New inputs that reach
-    # new code are kept in build/fuzz/corpus/<target>/ and reused by the next run.
+    # new code are kept in build/fuzz/corpus/<target>/ and reused by the next run. A target with
+    # a dictionary in tests/fuzz/<target>.dict gets it with -dict=.
     deps
     default_seconds=20
     [ "$cmd" = fuzz-long ] && default_seconds=600
@@ -122,13 +123,15 @@ fuzz | fuzz-long)
         mkdir -p "$corpus"
         seeds="$root/tests/fuzz/corpus/${name#fuzz_}"
         [ -d "$seeds" ] || { echo "rampart: $name has no seeds in $seeds"; exit 1; }
+        dict=()
+        [ -f "$root/tests/fuzz/${name#fuzz_}.dict" ] && dict=("-dict=$root/tests/fuzz/${name#fuzz_}.dict")
         echo "rampart: fuzzing $name for ${seconds}s"
         log="$root/build/fuzz/$name.log"
         status=0
         # fuzz_server's access log shares stderr with libFuzzer's report: the log keeps both,
         # the report's lines are picked out below.
         (cd "$root/build/fuzz" && "$target" -max_total_time="$seconds" -print_final_stats=1 \
-            -timeout=30 -rss_limit_mb=4096 "$corpus" "$seeds") >"$log" 2>&1 || status=$?
+            -timeout=30 -rss_limit_mb=4096 ${dict[@]+"${dict[@]}"} "$corpus" "$seeds") >"$log" 2>&1 || status=$?
         grep -E "stat::number_of_executed_units|stat::average_exec_per_sec|ERROR|SUMMARY" "$log" || true
         if [ "$status" -ne 0 ]; then
             grep -v -E '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' "$log" | tail -60

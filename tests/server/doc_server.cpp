@@ -72,15 +72,21 @@ TEST_CASE("docs/server.md: the access log with a custom sink", "[concurrency]") 
     auto app = rampart::stack(rampart::error_envelope<>{},
                               rampart::access_log{doc::memory_sink{&lines, &mutex}})
                    .wrap(doc::handler);
+    // The server's own answers (400, 413, 431, 501, 503...) go to the same sink.
+    config.access_log_sink = doc::memory_sink{&lines, &mutex};
     rampart::server server{std::move(app), config};
     server.start();
     rampart::test::http_client client{server.port()};
     CHECK(client.roundtrip(rampart::test::make_get("/hello")).body() == "hi");
+    rampart::test::http_client refused{server.port()};
+    refused.send("GET /no-host HTTP/1.1\r\n\r\n");
+    CHECK(refused.receive().result_int() == 400);
     server.stop();
     server.join();
 
-    REQUIRE(lines.size() == 1);
+    REQUIRE(lines.size() == 2);
     CHECK(lines[0].find(" GET /hello 200 ") != std::string::npos);
+    CHECK(lines[1].find(" GET /no-host 400 ") != std::string::npos);
 }
 
 TEST_CASE("docs/server.md: other components on the server's io_context", "[concurrency]") {

@@ -4,6 +4,7 @@
 #include <rampart/core/clock.hpp>
 #include <rampart/core/context.hpp>
 #include <rampart/core/middleware.hpp>
+#include <rampart/server/log_sink.hpp>
 
 #include <chrono>
 #include <concepts>
@@ -13,79 +14,6 @@
 #include <utility>
 
 namespace rampart {
-
-/// Where access_log writes: called with one complete line (no trailing newline), possibly from
-/// several threads at once.
-template <class S>
-concept access_log_sink = requires(S& s, std::string_view line) {
-    s(line);
-};
-
-/// Writes each line to stderr with one locked write, so lines from many threads never mix.
-struct stderr_sink {
-    void operator()(std::string_view line) const noexcept {
-        ::flockfile(stderr);
-        std::fwrite(line.data(), 1, line.size(), stderr);
-        std::fputc('\n', stderr);
-        ::funlockfile(stderr);
-    }
-};
-
-namespace detail {
-
-/// Appends `value` with every byte that could forge or break a log line escaped as `\xHH`:
-/// control bytes (CR and LF among them), space, DEL, `"` and the backslash itself.
-inline void append_log_escaped(std::string& out, std::string_view value) {
-    static constexpr char hex[] = "0123456789abcdef";
-    for (char c : value) {
-        auto u = static_cast<unsigned char>(c);
-        if (u <= 0x20 || u == 0x7f || c == '"' || c == '\\') {
-            out += "\\x";
-            out += hex[u >> 4];
-            out += hex[u & 0xf];
-        } else {
-            out += c;
-        }
-    }
-}
-
-inline void append_number(std::string& out, unsigned long long v, int min_digits = 1) {
-    char digits[24];
-    int n = 0;
-    do {
-        digits[n++] = static_cast<char>('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    for (; n < min_digits; ++n)
-        digits[n] = '0';
-    while (n > 0)
-        out += digits[--n];
-}
-
-/// `2026-11-27T14:55:07.123Z`.
-inline void append_timestamp(std::string& out, std::chrono::system_clock::time_point t) {
-    using namespace std::chrono;
-    auto ms = floor<milliseconds>(t);
-    auto days = floor<std::chrono::days>(ms);
-    year_month_day ymd{days};
-    hh_mm_ss hms{ms - days};
-    append_number(out, static_cast<unsigned long long>(static_cast<int>(ymd.year())), 4);
-    out += '-';
-    append_number(out, static_cast<unsigned>(ymd.month()), 2);
-    out += '-';
-    append_number(out, static_cast<unsigned>(ymd.day()), 2);
-    out += 'T';
-    append_number(out, static_cast<unsigned long long>(hms.hours().count()), 2);
-    out += ':';
-    append_number(out, static_cast<unsigned long long>(hms.minutes().count()), 2);
-    out += ':';
-    append_number(out, static_cast<unsigned long long>(hms.seconds().count()), 2);
-    out += '.';
-    append_number(out, static_cast<unsigned long long>(hms.subseconds().count()), 3);
-    out += 'Z';
-}
-
-} // namespace detail
 
 /** Middleware writing one line per request to a sink:
 
@@ -144,16 +72,7 @@ public:
             detail::append_log_escaped(line, ctx.client_key());
         } else {
             line += "peer=";
-            const auto& peer = ctx.peer();
-            if (peer.address().is_v6()) {
-                line += '[';
-                line += peer.address().to_string();
-                line += ']';
-            } else {
-                line += peer.address().to_string();
-            }
-            line += ':';
-            detail::append_number(line, peer.port());
+            detail::append_peer(line, ctx.peer());
         }
         sink_(std::string_view{line});
         co_return res;

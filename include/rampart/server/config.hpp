@@ -2,13 +2,16 @@
 #define RAMPART_SERVER_CONFIG_HPP
 
 #include <rampart/core/types.hpp>
+#include <rampart/server/log_sink.hpp>
 
 #include <boost/asio/ip/address_v4.hpp>
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 
 namespace rampart {
 
@@ -61,6 +64,20 @@ struct server_config {
 
     /// Stop gracefully on SIGINT and SIGTERM (the same as calling run_until_signal()).
     bool handle_signals = false;
+
+    /** Receives one access-log line (access_log's format, `peer=` as the client) for each
+        response the server sends without the handler: 400 (malformed or ambiguous framing, bad
+        Host), 413, 417, 431, 501 and 503. Those never pass an access_log middleware, so without
+        this an attack made of malformed requests would leave no trace. The default is the
+        access_log's default sink (stderr); give it the sink you gave access_log to keep one log,
+        or an empty function to drop these lines. Called from the connection's thread.
+    */
+    std::function<void(std::string_view)> access_log_sink = stderr_sink{};
+
+    /// Receives the server's own operational messages, one line each (today: accepting stopped
+    /// for want of file descriptors or memory, logged once per episode, and resumed). Default:
+    /// stderr; an empty function drops them.
+    std::function<void(std::string_view)> error_log_sink = stderr_sink{};
 };
 
 } // namespace rampart

@@ -27,6 +27,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <exception>
@@ -34,6 +35,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -45,8 +47,11 @@ namespace rampart {
     One io_context runs on `config.threads` threads; each connection is one coroutine on its
     own strand (so that Beast's timeout handlers never race the connection's socket). Requests on a
    connection are answered in order, pipelined ones included. The server itself answers what never
-   reaches the handler with `Format` (the error envelope by default): 400 for malformed requests,
-   413 and 431 for the limits, 503 beyond the connection cap, each followed by a clean close. An
+   reaches the handler with `Format` (the error envelope by default): 400 for malformed or
+   ambiguously framed requests and a missing or invalid Host, 501 for transfer codings other than
+   chunked, 417 for unknown expectations, 413 and 431 for the limits, 503 beyond the connection
+   cap, each followed by a clean close and a line to `config.access_log_sink` (docs/server.md,
+   "Request framing rules"). An
    exception escaping the handler becomes a 500 through `context::render_error`; the server keeps
    serving.
 
@@ -217,9 +222,33 @@ private:
             io_.stop();
     }
 
+    /// Whether a failed accept is about this one connection (the next accept may well work).
+    static bool transient_accept_error(const boost::system::error_code& ec) noexcept {
+        return ec == asio::error::connection_aborted || ec == asio::error::connection_reset ||
+               ec == asio::error::would_block || ec == asio::error::try_again ||
+               ec == asio::error::interrupted ||
+               ec == boost::system::error_code{EPROTO, boost::system::system_category()} ||
+               ec == boost::system::error_code{EPERM, boost::system::system_category()};
+    }
+
+    void log_event(std::string_view line) const noexcept {
+        if (!config_.error_log_sink)
+            return;
+        try {
+            config_.error_log_sink(line);
+        } catch (...) {
+        }
+    }
+
     asio::awaitable<void> accept_loop() {
         using asio::as_tuple;
         using asio::use_awaitable;
+        // Out of descriptors (EMFILE, ENFILE) or kernel memory, accept fails at once and would
+        // fail again at once: the loop backs off (50 ms doubling to 500 ms) while the open
+        // connections are served and end, logs the episode once and its end once.
+        constexpr std::chrono::milliseconds first_backoff{50}, max_backoff{500};
+        auto backoff = first_backoff;
+        std::size_t failures = 0;
         for (;;) {
             // Each connection gets its own strand: Beast's stream timers complete on any of
             // the io_context's threads, and the strand keeps a timeout from racing the
@@ -229,13 +258,21 @@ private:
             if (stopping_.load() || !acceptor_.is_open())
                 co_return;
             if (ec) {
-                if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
-                    ec == asio::error::no_memory) {
-                    // Out of descriptors: wait for connections to end instead of spinning.
-                    retry_timer_.expires_after(std::chrono::milliseconds{50});
-                    co_await retry_timer_.async_wait(as_tuple(use_awaitable));
-                }
+                if (transient_accept_error(ec))
+                    continue;
+                if (failures++ == 0)
+                    log_event("rampart: cannot accept connections (" + ec.message() +
+                              "); serving the open ones and retrying");
+                retry_timer_.expires_after(backoff);
+                co_await retry_timer_.async_wait(as_tuple(use_awaitable));
+                backoff = std::min(backoff * 2, max_backoff);
                 continue;
+            }
+            if (failures != 0) {
+                log_event("rampart: accepting connections again after " + std::to_string(failures) +
+                          " failed attempts");
+                failures = 0;
+                backoff = first_backoff;
             }
             boost::system::error_code ignored;
             socket.set_option(asio::ip::tcp::no_delay(true), ignored);
@@ -286,8 +323,12 @@ private:
         } guard{refusing_};
         detail::date_cache dates;
         auto logic = session_logic();
-        co_await logic.reject(
-            stream, dates, service_unavailable{"Too many connections.", std::chrono::seconds{1}});
+        boost::system::error_code ec;
+        typename detail::session<Handler, Format, Clock>::refused_request who{
+            clock_.now(), {}, {}, stream.socket().remote_endpoint(ec)};
+        co_await logic.reject(stream, dates,
+                              service_unavailable{"Too many connections.", std::chrono::seconds{1}},
+                              who);
     }
 
     // Destroyed last: outlive the connections' coroutines, which the io_context destroys.

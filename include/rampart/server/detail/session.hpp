@@ -5,7 +5,9 @@
 #include <rampart/errors/http_error.hpp>
 #include <rampart/server/config.hpp>
 #include <rampart/server/detail/connection_registry.hpp>
+#include <rampart/server/host.hpp>
 #include <rampart/server/http_date.hpp>
+#include <rampart/server/log_sink.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
@@ -28,6 +30,11 @@
 #include <chrono>
 #include <cstdint>
 #include <exception>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace rampart::detail {
 
@@ -72,10 +79,17 @@ public:
         using asio::as_tuple;
         using asio::use_awaitable;
         boost::system::error_code ec;
-        beast::flat_buffer buffer;
+        // Bounded: a chunk extension or a trailer section never ending cannot grow it further
+        // (Beast bounds neither); the header limit and the body limit apply on top.
+        beast::flat_buffer buffer{
+            std::min<std::size_t>(config_.header_limit, SIZE_MAX - buffer_margin) + buffer_margin};
         date_cache dates;
         bool first = true;
         for (;;) {
+            // A CRLF some clients send after a body (RFC 9112 §2.2): the connection is idle.
+            if (buffer.size() == 2 &&
+                std::string_view{static_cast<const char*>(buffer.data().data()), 2} == "\r\n")
+                buffer.consume(2);
             if (buffer.size() == 0) {
                 // Between requests: the idle timeout applies, and shutdown may end us here.
                 if (slot)
@@ -93,21 +107,28 @@ public:
             }
             first = false;
 
-            http::request_parser<http::string_body> parser;
+            auto arrived = clock_.now();
+            request_parser parser;
             parser.header_limit(static_cast<std::uint32_t>(
                 std::min<std::size_t>(config_.header_limit, UINT32_MAX)));
             parser.body_limit(config_.body_limit);
             expire_after(stream, config_.read_timeout);
-            // Usually the whole request came with the first read: parse it without another
-            // asynchronous operation, and read only when more is needed.
-            ec = parse_buffered(parser, buffer);
-            if (!ec && !parser.is_header_done()) {
-                auto [header_ec, header_n] = co_await http::async_read_header(
-                    stream, buffer, parser, as_tuple(use_awaitable));
-                ec = header_ec;
+            std::optional<http_error> refusal;
+            auto read_error = co_await read_header(stream, parser, buffer);
+            if (read_error) {
+                refusal = refusal_for(read_error);
+            } else {
+                refusal = check_header(parser.get());
             }
-            if (!ec && !parser.is_done()) {
-                if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+            if (!refusal && !read_error && !parser.is_done()) {
+                // Trailer fields of a chunked body are dropped (RFC 9112 §7.1.2 allows it; RFC
+                // 9110 §6.5.1 forbids merging them blindly): Beast merges them into the header,
+                // where a `Host` or an `Authorization` sent after the body would reach the
+                // handler unchecked. The header is kept aside to put back.
+                std::optional<http::request_header<>> header_only;
+                if (parser.chunked())
+                    header_only.emplace(parser.get().base());
+                if (parser.get().version() >= 11 && parser.get().count(http::field::expect) != 0) {
                     response go_on{http::status::continue_, 11};
                     auto [continue_ec, continue_n] =
                         co_await http::async_write(stream, go_on, as_tuple(use_awaitable));
@@ -117,19 +138,20 @@ public:
                 }
                 auto [body_ec, body_n] =
                     co_await http::async_read(stream, buffer, parser, as_tuple(use_awaitable));
-                ec = body_ec;
+                read_error = body_ec;
+                if (body_ec)
+                    refusal = refusal_for(body_ec);
+                else if (header_only && field_count(*header_only) != field_count(parser.get()))
+                    parser.get().base() = std::move(*header_only);
             }
-            if (ec) {
-                if (ec == http::error::header_limit)
-                    co_await reject(stream, dates, header_too_large{});
-                else if (ec == http::error::body_limit)
-                    co_await reject(stream, dates, payload_too_large{});
-                else if (ec.category() ==
-                             http::make_error_code(http::error::bad_method).category() &&
-                         ec != http::error::end_of_stream && ec != http::error::partial_message)
-                    co_await reject(stream, dates, bad_request{"Malformed HTTP request."});
+            if (refusal) {
+                refused_request who{arrived, std::string{parser.get().method_string()},
+                                    std::string{parser.get().target()}, peer};
+                co_await reject(stream, dates, *refusal, who);
                 co_return;
             }
+            if (read_error)
+                co_return;
 
             bool keep_alive = parser.get().keep_alive();
             unsigned version = parser.get().version();
@@ -174,35 +196,234 @@ public:
         }
     }
 
-    /// Answers an error the handler never saw, then closes cleanly.
+    /// What the access-log line of a refusal says about the request.
+    struct refused_request {
+        std::chrono::system_clock::time_point arrived;
+        std::string method; // empty: the request line was never parsed
+        std::string target;
+        asio::ip::tcp::endpoint peer;
+    };
+
+    /// Answers an error the handler never saw, logs it to `config.access_log_sink`, then closes
+    /// cleanly: no byte the client sent after it is ever parsed.
     template <class Stream>
-    asio::awaitable<void> reject(Stream& stream, date_cache& dates, const http_error& error) const {
+    asio::awaitable<void> reject(Stream& stream, date_cache& dates, const http_error& error,
+                                 const refused_request& who) const {
         response res = format_(error);
         res.keep_alive(false);
         stamp(res, dates);
         expire_after(stream, config_.write_timeout);
         auto [ec, n] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+        if (config_.access_log_sink) {
+            auto elapsed =
+                std::chrono::duration_cast<std::chrono::microseconds>(clock_.now() - who.arrived);
+            try {
+                config_.access_log_sink(refusal_log_line(who.arrived, who.method, who.target,
+                                                         res.result_int(), elapsed, who.peer));
+            } catch (...) {
+                // A failing log sink must not take the connection's coroutine (and the server's
+                // io_context thread) down with it.
+            }
+        }
         if (!ec)
             co_await linger(stream);
     }
 
 private:
     static constexpr std::size_t first_read_size = 4096;
+    /// Room the buffer has beyond the header limit: what Beast reads at once while reading a
+    /// body (64 KiB), and a first read.
+    static constexpr std::size_t buffer_margin = 64 * 1024 + first_read_size;
 
-    /// Feeds the parser what the buffer already holds (the header, and the body when it is
-    /// there too); running out of bytes is not an error, the caller reads more.
-    static boost::system::error_code parse_buffered(http::request_parser<http::string_body>& parser,
-                                                    beast::flat_buffer& buffer) {
-        boost::system::error_code ec;
-        while (buffer.size() != 0 && !parser.is_done()) {
-            auto used = parser.put(buffer.data(), ec);
-            buffer.consume(used);
-            if (ec == http::error::need_more)
-                return {};
-            if (ec || used == 0)
-                break;
+    using request_parser = http::request_parser<http::string_body>;
+
+    /** Reads and parses one request's header section into `parser`, bounded by the header
+        limit. Beast's strict parser does the syntax; on top of it, one empty line before the
+        request line is ignored (RFC 9112 §2.2) and obsolete line folding is refused (§5.2:
+        Beast would unfold it, and a proxy in front may not, so `Transfer-Encoding:\r\n
+        chunked` would frame the request differently for the two).
+    */
+    template <class Stream>
+    asio::awaitable<boost::system::error_code> read_header(Stream& stream, request_parser& parser,
+                                                           beast::flat_buffer& buffer) const {
+        bool skipped_empty_line = false;
+        for (;;) {
+            auto data = [&] { return static_cast<const char*>(buffer.data().data()); };
+            bool wait = false;
+            if (!parser.got_some() && !skipped_empty_line && buffer.size() != 0 &&
+                data()[0] == '\r') {
+                if (buffer.size() == 1) {
+                    wait = true;
+                } else if (data()[1] == '\n') {
+                    buffer.consume(2);
+                    skipped_empty_line = true;
+                    continue;
+                }
+            }
+            while (!wait && buffer.size() != 0 && !parser.is_header_done()) {
+                boost::system::error_code ec;
+                auto used = parser.put(buffer.data(), ec);
+                if (!ec && has_obs_fold(std::string_view{data(), used}))
+                    ec = http::error::bad_value;
+                buffer.consume(used);
+                if (ec == http::error::need_more || (!ec && used == 0))
+                    break;
+                if (ec)
+                    co_return ec;
+            }
+            if (parser.is_header_done())
+                co_return boost::system::error_code{};
+            auto room = buffer.max_size() - buffer.size();
+            if (room == 0)
+                co_return http::error::header_limit;
+            auto [read_ec, n] =
+                co_await stream.async_read_some(buffer.prepare(std::min(room, first_read_size)),
+                                                asio::as_tuple(asio::use_awaitable));
+            buffer.commit(n);
+            if (read_ec == asio::error::eof)
+                co_return parser.got_some() || buffer.size() != 0 ? http::error::partial_message
+                                                                  : http::error::end_of_stream;
+            if (read_ec)
+                co_return read_ec;
         }
-        return ec;
+    }
+
+    /// Whether header bytes the parser accepted contain a folded line (CRLF then SP or HTAB).
+    static bool has_obs_fold(std::string_view header_bytes) noexcept {
+        for (std::size_t i = header_bytes.find('\n'); i != std::string_view::npos;
+             i = header_bytes.find('\n', i + 1))
+            if (i + 1 < header_bytes.size() &&
+                (header_bytes[i + 1] == ' ' || header_bytes[i + 1] == '\t'))
+                return true;
+        return false;
+    }
+
+    /// The answer to a read or parse error; none when the connection just ends (the client
+    /// went away, or a timeout closed the socket).
+    static std::optional<http_error> refusal_for(const boost::system::error_code& ec) {
+        if (ec == http::error::header_limit)
+            return header_too_large{};
+        if (ec == http::error::body_limit)
+            return payload_too_large{};
+        if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
+            ec != http::error::end_of_stream && ec != http::error::partial_message)
+            return bad_request{"Malformed HTTP request."};
+        return std::nullopt;
+    }
+
+    /** The framing and Host rules Beast's parser leaves to the server (RFC 9112 §6.1, §6.3,
+        §3.2; RFC 9110 §10.1.1), checked once the header section is parsed and before any byte
+        of the body is read or a 100 Continue sent. Any answer here closes the connection: after
+        an ambiguous header the server cannot know where the next request would start.
+    */
+    static std::optional<http_error> check_header(const http::request_header<>& req) {
+        std::size_t te_fields = 0, cl_fields = 0, hosts = 0, expects = 0;
+        std::string codings;
+        std::string_view length, host, expect;
+        for (const auto& f : req) {
+            switch (f.name()) {
+            case http::field::transfer_encoding:
+                if (te_fields++ != 0)
+                    codings += ',';
+                codings.append(f.value().data(), f.value().size());
+                break;
+            case http::field::content_length:
+                ++cl_fields;
+                length = f.value();
+                break;
+            case http::field::host:
+                ++hosts;
+                host = f.value();
+                break;
+            case http::field::expect:
+                ++expects;
+                expect = f.value();
+                break;
+            default:
+                break;
+            }
+        }
+        if (te_fields != 0) {
+            if (req.version() < 11)
+                return bad_request{"Transfer-Encoding is not allowed in an HTTP/1.0 request."};
+            if (cl_fields != 0)
+                return bad_request{"Transfer-Encoding and Content-Length must not both be sent."};
+            if (auto error = check_transfer_codings(codings))
+                return error;
+        } else if (cl_fields != 0) {
+            // Beast accepts a list of equal values (`5, 5`) and repeated equal fields, as RFC
+            // 9110 §8.6 allows; a proxy in front may read them otherwise, so only one plain
+            // decimal value is taken.
+            if (cl_fields != 1 || length.empty() ||
+                !std::all_of(length.begin(), length.end(),
+                             [](char c) { return c >= '0' && c <= '9'; }))
+                return bad_request{"Invalid Content-Length."};
+        }
+        if (hosts > 1)
+            return bad_request{"More than one Host header."};
+        if (hosts == 0 && req.version() >= 11)
+            return bad_request{"Missing Host header."};
+        if (hosts == 1 && !is_valid_host_field(host))
+            return bad_request{"Invalid Host header."};
+        if (expects != 0 && req.version() >= 11 &&
+            (expects != 1 || !beast::iequals(expect, "100-continue")))
+            return http_error{http::status::expectation_failed, "expectation_failed",
+                              "Only the 100-continue expectation is supported."};
+        return std::nullopt;
+    }
+
+    /** `Transfer-Encoding` (all its fields, joined): a list of codings whose last is chunked, the
+        only one the server decodes (it decodes no compression). Not ending in chunked: 400, the
+        length cannot be known (§6.3); chunked twice: 400 (§6.1); chunked after another coding
+        (`gzip, chunked`): 501, a transfer coding the server does not implement (§6.1), rather
+        than handing the handler a body still gzip-coded. (415 is for content codings, which
+        `Content-Encoding` names; these are transfer codings.)
+    */
+    static std::optional<http_error> check_transfer_codings(std::string_view list) {
+        auto is_tchar = [](char c) {
+            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                   std::string_view{"!#$%&'*+-.^_`|~"}.find(c) != std::string_view::npos;
+        };
+        auto is_ows = [](char c) { return c == ' ' || c == '\t'; };
+        std::vector<std::string_view> codings;
+        std::size_t start = 0;
+        for (;;) {
+            auto comma = list.find(',', start);
+            auto element =
+                list.substr(start, comma == std::string_view::npos ? list.npos : comma - start);
+            while (!element.empty() && is_ows(element.front()))
+                element.remove_prefix(1);
+            while (!element.empty() && is_ows(element.back()))
+                element.remove_suffix(1);
+            if (!element.empty()) {
+                // A coding with parameters (`gzip;q=1`) is still that coding; chunked has none.
+                auto name = element.substr(0, element.find_first_of("; \t"));
+                if (name.empty() || !std::all_of(name.begin(), name.end(), is_tchar))
+                    return bad_request{"Malformed Transfer-Encoding."};
+                codings.push_back(element);
+            }
+            if (comma == std::string_view::npos)
+                break;
+            start = comma + 1;
+        }
+        if (codings.empty() || !beast::iequals(codings.back(), "chunked"))
+            return bad_request{"Transfer-Encoding must end in chunked."};
+        codings.pop_back();
+        bool other = false;
+        for (auto coding : codings) {
+            auto name = coding.substr(0, coding.find_first_of("; \t"));
+            if (beast::iequals(name, "chunked"))
+                return bad_request{"The chunked transfer coding is applied more than once."};
+            other = true;
+        }
+        if (other)
+            return http_error{http::status::not_implemented, "not_implemented",
+                              "Only the chunked transfer coding is supported."};
+        return std::nullopt;
+    }
+
+    static std::size_t field_count(const http::request_header<>& req) noexcept {
+        return static_cast<std::size_t>(std::distance(req.begin(), req.end()));
     }
 
     /// Makes the framing headers agree with the body, whatever the handler set.
