@@ -5,6 +5,7 @@
 #include <rampart/core/response.hpp>
 #include <rampart/errors/http_error.hpp>
 #include <rampart/jwt/authenticate.hpp>
+#include <rampart/jwt/detail/cleanse.hpp>
 #include <rampart/jwt/detail/strict_json.hpp>
 #include <rampart/jwt/issuer.hpp>
 #include <rampart/jwt/token_store.hpp>
@@ -286,16 +287,27 @@ public:
     token_service(const token_service&) = delete;
     token_service& operator=(const token_service&) = delete;
 
-    /// `POST {"username", "password"}`: a new login, with a new token family.
+    /// `POST {"username", "password"}`: a new login, with a new token family. Writes nothing
+    /// to the store.
     asio::awaitable<response> obtain(context& ctx) {
         auto body = detail::read_object(ctx.req(), options_.max_body_size, false);
+        // The password is in the parsed body and in its own copy: both are wiped however this
+        // ends (a throwing check_credentials included). The raw request body is the server's.
+        char* in_body = nullptr;
+        std::size_t in_body_size = 0;
+        if (auto* v = body.if_contains("password"); v && v->is_string()) {
+            in_body = v->get_string().data();
+            in_body_size = v->get_string().size();
+        }
+        detail::cleanse_on_exit wipe_body{in_body, in_body_size};
         field_errors errors;
         auto username = detail::string_field(body, "username", options_.max_username_size, errors);
         auto password = detail::string_field(body, "password", options_.max_password_size, errors);
+        detail::cleanse_on_exit wipe_copy{password ? password->data() : nullptr,
+                                          password ? password->size() : 0};
         if (!errors.empty())
             throw validation_error(std::move(errors));
         auto user_id = co_await users_.check_credentials(*username, *password);
-        OPENSSL_cleanse(password->data(), password->size());
         if (!user_id || user_id->empty()) {
             authentication_failed err{"No active account found with the given credentials.",
                                       "no_active_account"};
