@@ -17,6 +17,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <atomic>
 #include <exception>
 #include <stdexcept>
 #include <string>
@@ -31,7 +32,7 @@ namespace {
 
 // OpenSSL's RAND_METHOD carries no user data, so the countdown lives here, for one test at a
 // time (Catch runs them one after another).
-int calls_until_failure = -1; // -1: never fail
+std::atomic<int> calls_until_failure{-1}; // -1: never fail
 
 int counting_bytes(unsigned char* buf, int num) {
     if (calls_until_failure == 0)
