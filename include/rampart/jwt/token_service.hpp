@@ -5,6 +5,7 @@
 #include <rampart/core/response.hpp>
 #include <rampart/errors/http_error.hpp>
 #include <rampart/jwt/authenticate.hpp>
+#include <rampart/jwt/detail/cleanse.hpp>
 #include <rampart/jwt/detail/strict_json.hpp>
 #include <rampart/jwt/issuer.hpp>
 #include <rampart/jwt/token_store.hpp>
@@ -23,6 +24,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 namespace rampart::jwt {
@@ -179,6 +181,17 @@ inline std::optional<std::string> string_field(const boost::json::object& body,
     return std::string(s);
 }
 
+/** The value of a used refresh token's `jti:` entry: the time of use in milliseconds when a
+    refresh used it, `-1 - time` when a logout did. Telling them apart lets a repeated logout
+    succeed while a logout with a token rotated away stays a reuse.
+*/
+constexpr std::int64_t logout_mark(std::int64_t millis) noexcept {
+    return -1 - millis;
+}
+constexpr bool is_logout_mark(std::int64_t value) noexcept {
+    return value < 0;
+}
+
 /// A URL-safe random token for the CSRF cookie (32 bytes, 43 characters).
 inline std::string random_csrf_token() {
     unsigned char bytes[32];
@@ -249,7 +262,7 @@ inline std::string set_cookie(const cookie_options& c, std::string_view name,
    credentials | | refresh          | refresh         | 200 `{"access","refresh"}` | 400; 401
    invalid/expired/reused | | verify           | token           | 200 `{}`                  | 400;
    401 invalid/expired/revoked | | blacklist        | refresh         | 200 `{}`                  |
-   400; 401 invalid/already used |
+   400; 401 invalid/used by a refresh |
 
     Bodies must be JSON objects with a JSON Content-Type (415 otherwise), at most
     `max_body_size` bytes (413), strict JSON (400 with detail).
@@ -286,16 +299,27 @@ public:
     token_service(const token_service&) = delete;
     token_service& operator=(const token_service&) = delete;
 
-    /// `POST {"username", "password"}`: a new login, with a new token family.
+    /// `POST {"username", "password"}`: a new login, with a new token family. Writes nothing
+    /// to the store.
     asio::awaitable<response> obtain(context& ctx) {
         auto body = detail::read_object(ctx.req(), options_.max_body_size, false);
+        // The password is in the parsed body and in its own copy: both are wiped however this
+        // ends (a throwing check_credentials included). The raw request body is the server's.
+        char* in_body = nullptr;
+        std::size_t in_body_size = 0;
+        if (auto* v = body.if_contains("password"); v && v->is_string()) {
+            in_body = v->get_string().data();
+            in_body_size = v->get_string().size();
+        }
+        detail::cleanse_on_exit wipe_body{in_body, in_body_size};
         field_errors errors;
         auto username = detail::string_field(body, "username", options_.max_username_size, errors);
         auto password = detail::string_field(body, "password", options_.max_password_size, errors);
+        detail::cleanse_on_exit wipe_copy{password ? password->data() : nullptr,
+                                          password ? password->size() : 0};
         if (!errors.empty())
             throw validation_error(std::move(errors));
         auto user_id = co_await users_.check_credentials(*username, *password);
-        OPENSSL_cleanse(password->data(), password->size());
         if (!user_id || user_id->empty()) {
             authentication_failed err{"No active account found with the given credentials.",
                                       "no_active_account"};
@@ -308,10 +332,16 @@ public:
         co_return respond_with(issue_pair(*user_id, std::move(extra)));
     }
 
-    /// `POST {"refresh"}`: a new access token and a new refresh token; the presented one is
-    /// used up. Reads the refresh cookie (with the CSRF check) when the body has none.
+    /** `POST {"refresh"}`: a new access token and a new refresh token; the presented one is
+        used up. Reads the refresh cookie (with the CSRF check) when the body has none.
+
+        Everything that can fail (the checks, both signatures, the CSRF value, the response)
+        runs before the one write that uses the token up; after it only a move that cannot
+        throw. So an error answer (a 500 from a failing random generator, a 503 from the
+        store) never leaves the token used, and the client's retry is not taken for theft.
+    */
     asio::awaitable<response> refresh(context& ctx) {
-        auto [token, claims] = co_await read_refresh(ctx);
+        auto [token, claims] = co_await read_refresh(ctx, true);
         auto now = clock_now();
         auto jti = detail::string_claim(claims, issuer_.options().jti_claim);
         auto family = detail::string_claim(claims, "fam").value_or(*jti);
@@ -319,11 +349,6 @@ public:
         bool active = co_await users_.is_active(*user_id);
         if (!active)
             throw refused("No active account found for the given token.", "no_active_account");
-
-        bool first_use = co_await store_.insert(detail::used_jti_key(options_.store_prefix, *jti),
-                                                to_millis(now), expiry_of(claims, now));
-        if (!first_use)
-            co_await reused(*jti, family, now);
 
         boost::json::object carried;
         for (const auto& c : claims) {
@@ -336,7 +361,15 @@ public:
         token_pair pair;
         pair.refresh = issuer_.issue("refresh", issuer_.options().refresh_lifetime, carried);
         pair.access = issuer_.issue("access", issuer_.options().access_lifetime, carried);
-        co_return respond_with(pair);
+        response res = respond_with(pair);
+
+        // The point of no return. A loser of a concurrent refresh discards its pair unseen.
+        bool first_use = co_await store_.insert(detail::used_jti_key(options_.store_prefix, *jti),
+                                                to_millis(now), expiry_of(claims, now));
+        if (!first_use)
+            co_await reused(*jti, family, now);
+        static_assert(std::is_nothrow_move_constructible_v<response>);
+        co_return res;
     }
 
     /// `POST {"token"}`: 200 `{}` when the token (of any type) is valid and not revoked.
@@ -367,22 +400,39 @@ public:
         co_return json_response(http::status::ok, boost::json::object{});
     }
 
-    /// `POST {"refresh"}`: logs the login out; that refresh token never works again (and, by
-    /// default, neither does any token of its family). Clears the cookies in cookie transport.
+    /** `POST {"refresh"}`: logs the login out; that refresh token never works again (and, by
+        default, neither does any token of its family). Clears the cookies in cookie transport.
+
+        Idempotent, so a client may retry it: a token already logged out, or of a family or
+        user already revoked, is logged out again and answered 200. A token already used by a
+        refresh is a reuse, refused (401) and its family revoked, as at refresh. The family is
+        revoked before the token is marked, so a failure between the two (503) leaves a state
+        the retry completes.
+    */
     asio::awaitable<response> blacklist(context& ctx) {
-        auto [token, claims] = co_await read_refresh(ctx);
+        auto [token, claims] = co_await read_refresh(ctx, false);
         auto now = clock_now();
         auto jti = detail::string_claim(claims, issuer_.options().jti_claim);
         auto family = detail::string_claim(claims, "fam").value_or(*jti);
-        bool first_use = co_await store_.insert(detail::used_jti_key(options_.store_prefix, *jti),
-                                                to_millis(now), expiry_of(claims, now));
-        if (!first_use)
-            co_await reused(*jti, family, now);
-        if (options_.logout_revokes_family)
-            co_await revoke_family(family, now);
         response res = json_response(http::status::ok, boost::json::object{});
         if (options_.transport != token_transport::body)
             clear_cookies(res);
+
+        auto key = detail::used_jti_key(options_.store_prefix, *jti);
+        auto used = co_await store_.get(key);
+        if (used && !detail::is_logout_mark(*used))
+            co_await reused(*jti, family, now);
+        if (options_.logout_revokes_family)
+            co_await revoke_family(family, now); // idempotent: a retry writes it again
+        if (!used) {
+            bool first = co_await store_.insert(key, detail::logout_mark(to_millis(now)),
+                                                expiry_of(claims, now));
+            if (!first) { // a concurrent refresh or logout of this token came first
+                auto winner = co_await store_.get(key);
+                if (winner && !detail::is_logout_mark(*winner))
+                    co_await reused(*jti, family, now);
+            }
+        }
         co_return res;
     }
 
@@ -473,8 +523,9 @@ private:
     }
 
     /// The refresh token from the body (or the cookie), verified, of type refresh, with a
-    /// jti and a user id, from a family and user not revoked. Throws 400/401/403 otherwise.
-    asio::awaitable<presented> read_refresh(context& ctx) {
+    /// jti and a user id, and (when `refuse_revoked`) from a family and user not revoked.
+    /// Throws 400/401/403 otherwise.
+    asio::awaitable<presented> read_refresh(context& ctx, bool refuse_revoked) {
         bool cookies = options_.transport != token_transport::body;
         auto body = detail::read_object(ctx.req(), options_.max_body_size, cookies);
         presented p;
@@ -511,10 +562,12 @@ private:
         if (!user_id)
             throw refused("Token contained no recognizable user identification.",
                           "token_not_valid");
-        bool revoked =
-            co_await detail::is_revoked(store_, options_.store_prefix, p.claims, *user_id);
-        if (revoked)
-            throw refused("Token is blacklisted.", "token_not_valid");
+        if (refuse_revoked) {
+            bool revoked =
+                co_await detail::is_revoked(store_, options_.store_prefix, p.claims, *user_id);
+            if (revoked)
+                throw refused("Token is blacklisted.", "token_not_valid");
+        }
         co_return p;
     }
 
@@ -522,8 +575,10 @@ private:
     /// is revoked first. Always throws.
     asio::awaitable<void> reused(std::string_view jti, std::string_view family, time_point now) {
         if (options_.reuse_grace.count() > 0) {
+            // A logged-out token is no second tab: never within grace.
             auto used_at = co_await store_.get(detail::used_jti_key(options_.store_prefix, jti));
-            if (used_at && to_millis(now) - *used_at <= options_.reuse_grace.count())
+            if (used_at && !detail::is_logout_mark(*used_at) &&
+                to_millis(now) - *used_at <= options_.reuse_grace.count())
                 throw refused("Token has already been refreshed.", "token_not_valid");
         }
         co_await revoke_family(family, now);
