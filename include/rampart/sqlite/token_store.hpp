@@ -102,13 +102,14 @@ public:
         auto op =
             db_.run([this, k = std::string(key), value, until, now, prune](connection& c) -> bool {
                 ready(c);
+                // Pruning first: if it fails, the caller's 503 means nothing was written (a
+                // refresh whose insert committed must never be answered with an error).
+                if (prune)
+                    prune_some(c, now);
                 auto& s = c.cached(insert_sql_);
                 s.bind_all(std::string_view{k}, value, until, now);
                 s.exec();
-                bool inserted = c.changes() == 1;
-                if (prune)
-                    prune_some(c, now);
-                return inserted;
+                return c.changes() == 1;
             });
         co_return co_await std::move(op);
     }
@@ -137,13 +138,13 @@ public:
         const bool prune = prune_due();
         auto op = db_.run([this, k = std::string(key), value, until, now, prune](connection& c) {
             ready(c);
+            if (prune) // first, as in insert: a failed prune leaves nothing written
+                prune_some(c, now);
             if (until <= now) {
                 c.cached(delete_sql_).bind_all(std::string_view{k}).exec();
             } else {
                 c.cached(put_sql_).bind_all(std::string_view{k}, value, until).exec();
             }
-            if (prune)
-                prune_some(c, now);
         });
         co_await std::move(op);
     }
