@@ -56,7 +56,7 @@ TEST_CASE("authenticate: a valid Bearer access token sets the principal") {
     CHECK(body_of(test::call(h, with_bearer(get(), token + "  ", "bearer"))).at("user") == "42");
 }
 
-TEST_CASE("authenticate: accepted header types are configurable; other schemes stay anonymous") {
+TEST_CASE("authenticate: accepted header types are configurable, other schemes stay anonymous") {
     test::token_layer t;
     auto token = t.issuer.access(5).token;
     auto bearer_only =
@@ -151,7 +151,7 @@ struct observer {
 };
 } // namespace
 
-TEST_CASE("authenticate records a failure without throwing; enforce throws it later") {
+TEST_CASE("authenticate records a failure without throwing, enforce throws it later") {
     test::token_layer t;
     std::vector<std::string> seen;
     auto h =

@@ -293,7 +293,7 @@ TEST_CASE("authenticate: two Authorization headers are a 400 in the envelope") {
     CHECK(test::call(h, bearer(good)).body() == "1");
 }
 
-TEST_CASE("authenticate (cookie mode): the access cookie sent twice is a 400; the CSRF cookie "
+TEST_CASE("authenticate (cookie mode): the access cookie sent twice is a 400, the CSRF cookie "
           "sent twice fails the CSRF check") {
     test::token_layer t;
     jwt::authenticate_options o;

@@ -149,7 +149,7 @@ TEST_CASE("token service: obtain refuses bad input and bad credentials") {
     }
 }
 
-TEST_CASE("token service: refresh rotates; reusing a rotated token revokes its family") {
+TEST_CASE("token service: refresh rotates, reusing a rotated token revokes its family") {
     service_fixture f;
     auto svc = f.make();
     auto obtain = endpoint(svc->obtain_handler());
@@ -574,7 +574,7 @@ TEST_CASE("token service: cookie transport sets, reads and clears HttpOnly cooki
     CHECK(bare.result() == http::status::bad_request);
 }
 
-TEST_CASE("token service: body_and_cookies serves both kinds of client; bad cookie options "
+TEST_CASE("token service: body_and_cookies serves both kinds of client, bad cookie options "
           "are refused") {
     service_fixture f;
     jwt::token_service_options o;
@@ -641,7 +641,7 @@ TEST_CASE("token service: user_callbacks builds a user directory from two callab
           http::status::unauthorized);
 }
 
-TEST_CASE("token service: store keys carry the configured prefix; ids may stay strings") {
+TEST_CASE("token service: store keys carry the configured prefix, ids may stay strings") {
     service_fixture f;
     jwt::token_service_options o;
     o.store_prefix = "shop:";

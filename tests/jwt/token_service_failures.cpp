@@ -260,7 +260,7 @@ TEST_CASE("token service failures: a logout that fails halfway answers 503 and i
         CHECK(use.result() == http::status::unauthorized);
         CHECK(detail_of(use) == "Token is blacklisted.");
     }
-    SECTION("without family revocation a repeated logout still succeeds; a refresh with the "
+    SECTION("without family revocation a repeated logout still succeeds, a refresh with the "
             "logged-out token is theft") {
         jwt::token_service_options o;
         o.logout_revokes_family = false;

@@ -140,7 +140,7 @@ TEST_CASE("every tampered cursor is refused", "[pagination]") {
     }
 }
 
-TEST_CASE("without an expiry configured, a cursor made with one is still checked; and the "
+TEST_CASE("without an expiry configured, a cursor made with one is still checked, and the "
           "reverse is refused",
           "[pagination]") {
     manual_clock clock;

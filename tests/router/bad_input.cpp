@@ -93,7 +93,7 @@ TEST_CASE("malformed escapes, NUL bytes, raw control or non-ASCII bytes and bad 
     CHECK(envelope_detail(res) == "The request path holds a NUL byte.");
 }
 
-TEST_CASE("absolute-form targets are routed by their path; the authority becomes the Host") {
+TEST_CASE("absolute-form targets are routed by their path, the authority becomes the Host") {
     router api = bad_input_router();
     std::string host_seen;
     api.version("v1").get("/host/", [&](context& ctx) {

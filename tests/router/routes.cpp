@@ -100,7 +100,7 @@ TEST_CASE("int parameters refuse what is not a small non-negative decimal with 4
     CHECK(send(svc, http::verb::get, "/api/v1/products/%34%32/").body() == "version=v1 id=42");
 }
 
-TEST_CASE("an encoded slash stays inside its segment; literals are compared decoded") {
+TEST_CASE("an encoded slash stays inside its segment, literals are compared decoded") {
     auto svc = stack(error_envelope<>{}).wrap(shop_router());
     CHECK(send(svc, http::verb::get, "/api/v1/files/a%2Fb/").body() == "version=v1 name=a/b");
     CHECK(send(svc, http::verb::get, "/api/v1/files/a/b/").result() == http::status::not_found);
@@ -156,7 +156,7 @@ TEST_CASE("custom matchers") {
                     std::logic_error);
 }
 
-TEST_CASE("the trailing slash is part of the route; no redirects") {
+TEST_CASE("the trailing slash is part of the route, no redirects") {
     auto svc = stack(error_envelope<>{}).wrap(shop_router());
     auto res = send(svc, http::verb::get, "/api/v1/products/1");
     CHECK(res.result() == http::status::not_found);
@@ -192,7 +192,7 @@ TEST_CASE("unknown path 404, other method 405 with Allow, in the envelope") {
     CHECK(envelope_detail(res) == "Method \"BREW\" not allowed.");
 }
 
-TEST_CASE("HEAD runs the GET route without a body; OPTIONS answers Allow") {
+TEST_CASE("HEAD runs the GET route without a body, OPTIONS answers Allow") {
     auto svc = stack(error_envelope<>{}).wrap(shop_router());
     auto get = send(svc, http::verb::get, "/api/v1/products/3/");
     auto head = send(svc, http::verb::head, "/api/v1/products/3/");
@@ -225,7 +225,7 @@ TEST_CASE("a route may serve OPTIONS and HEAD itself") {
     CHECK(send(svc, http::verb::head, "/api/v1/x/")["X-Head"] == "own");
 }
 
-TEST_CASE("OPTIONS * lists what the service serves; other methods on * are 400") {
+TEST_CASE("OPTIONS * lists what the service serves, other methods on * are 400") {
     auto svc = stack(error_envelope<>{}).wrap(shop_router());
     auto res = send(svc, http::verb::options, "*");
     CHECK(res.result() == http::status::no_content);

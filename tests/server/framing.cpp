@@ -269,7 +269,7 @@ TEST_CASE("Expect: only 100-continue, and never for HTTP/1.0", "[framing]") {
     CHECK(client.unread().empty());
 }
 
-TEST_CASE("Host: exactly one valid Host in HTTP/1.1; at most one, valid, in HTTP/1.0",
+TEST_CASE("Host: exactly one valid Host in HTTP/1.1, at most one, valid, in HTTP/1.0",
           "[framing]") {
     fixture f;
     expect_refused(f, "GET / HTTP/1.1\r\n\r\n", 400, "Missing Host header.");

@@ -162,7 +162,7 @@ TEST_CASE("the error envelope's sink renders handler exceptions", "[concurrency]
     CHECK(logged == std::vector<std::string>{"/boom"});
 }
 
-TEST_CASE("a malformed request gets a 400 envelope and a close; others are still served",
+TEST_CASE("a malformed request gets a 400 envelope and a close, others are still served",
           "[concurrency]") {
     server srv{test::test_handler{}, test::local_config()};
     srv.start();

@@ -96,7 +96,7 @@ TEST_CASE("shop: a Host outside SHOP_ALLOWED_HOSTS is a 400 and nothing is done"
     CHECK(is_envelope(s.send(std::move(login)), 400));
 }
 
-TEST_CASE("shop: two Host headers, or none on HTTP/1.1, are refused; nothing is ordered",
+TEST_CASE("shop: two Host headers, or none on HTTP/1.1, are refused, nothing is ordered",
           "[shop][hosts]") {
     shop s{hosts_environment()};
     const std::string token = s.login().first;

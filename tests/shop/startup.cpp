@@ -130,7 +130,7 @@ TEST_CASE("server: takes over a listening_socket, and reports a port in use as l
     srv.join();
 }
 
-TEST_CASE("shop: a fresh start makes the secret file 0600; a shared one is warned about",
+TEST_CASE("shop: a fresh start makes the secret file 0600, a shared one is warned about",
           "[shop][startup]") {
     auto dir = std::make_shared<temp_dir>();
     const std::string secret_file = dir->file("shop.db.secret");

@@ -30,7 +30,7 @@ std::string key_of(const client_ip_options& options, const char* from,
 
 } // namespace
 
-TEST_CASE("client IP: without trusted proxies, the socket peer; X-Forwarded-For is ignored",
+TEST_CASE("client IP: without trusted proxies, the socket peer, X-Forwarded-For is ignored",
           "[throttle][client_ip]") {
     client_ip_options none;
     CHECK(key_of(none, "203.0.113.7") == "ip:203.0.113.7");

@@ -187,7 +187,7 @@ TEST_CASE("limiter: requests whose authentication failed spend their address's t
     CHECK(send(h, {.ip = "198.51.100.9"}).result() == http::status::too_many_requests);
 }
 
-TEST_CASE("limiter: several rules must all admit; a refusal spends nothing in the others",
+TEST_CASE("limiter: several rules must all admit, a refusal spends nothing in the others",
           "[throttle][limiter]") {
     manual_clock clock;
     store_type store{clock_ref{clock}};

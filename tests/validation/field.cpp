@@ -154,7 +154,7 @@ TEST_CASE("numeric bounds with default and overridden messages", "[validation]")
     CHECK(first_code(e, "ratio") == "max_value");
 }
 
-TEST_CASE("decimal rules: bounds, places, digits; stored at the declared places", "[validation]") {
+TEST_CASE("decimal rules: bounds, places, digits, stored at the declared places", "[validation]") {
     auto b = bounded_schema.parse(R"({"quantity": 1, "price": 1.5})");
     CHECK(b.price.to_string() == "1.50");
     CHECK(b.price.scale() == 2);

@@ -74,7 +74,7 @@ order_in validate(const Schema& s, const boost::json::value& body) {
 
 } // namespace
 
-TEST_CASE("async field validator: runs when another field fails; one answer for all fields",
+TEST_CASE("async field validator: runs when another field fails, one answer for all fields",
           "[validation][async]") {
     product_table products;
     const auto order_schema = make_order_schema(products);
@@ -170,7 +170,7 @@ TEST_CASE("async field validators run one at a time, in declaration order", "[va
           std::vector<std::string>{"start a1", "end a1", "start a2", "end a2", "start b", "end b"});
 }
 
-TEST_CASE("async field validator: an exception is a 500 without its text, or a 503; nothing after "
+TEST_CASE("async field validator: an exception is a 500 without its text, or a 503, nothing after "
           "it runs",
           "[validation][async]") {
     product_table products;
@@ -286,7 +286,7 @@ TEST_CASE("other control characters are accepted (as DRF does)", "[validation][n
     CHECK(n.tags[0] == "\t");
 }
 
-TEST_CASE("NUL in keys: never a declared field; not echoed", "[validation][nul]") {
+TEST_CASE("NUL in keys: never a declared field, not echoed", "[validation][nul]") {
     // "title\u0000" is not "title": ignored by default, so "title" is missing.
     CHECK(errors_json([] { note_schema.parse(R"({"title\u0000": "x"})"); }) ==
           R"({"title":["This field is required."]})");

@@ -155,7 +155,7 @@ TEST_CASE("shop order: each validation message of the spec", "[validation][shop]
           R"({"shipping_address":["Not a valid string."]})");
 }
 
-TEST_CASE("shop order: all failing fields at once; async checks only on valid values",
+TEST_CASE("shop order: all failing fields at once, async checks only on valid values",
           "[validation][shop]") {
     product_table products;
     auto order_schema = make_order_schema(products);
