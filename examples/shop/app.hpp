@@ -1,7 +1,7 @@
 #ifndef SHOP_APP_HPP
 #define SHOP_APP_HPP
 
-// The shop's HTTP API (../../../shared/spec/shop-api.md), assembled from rampart's parts:
+// The shop's HTTP API (../../docs/shop-api.md), assembled from rampart's parts:
 //
 //   error_envelope | access_log | allowed_hosts | jwt::authenticate | throttle::limiter |
 //   jwt::enforce | router

@@ -1,4 +1,4 @@
-// shop: the rampart example service. See ../../../shared/spec/shop-api.md for its contract and
+// shop: the rampart example service. See ../../docs/shop-api.md for its contract and
 // docs/shop.md for a walk through this code.
 
 #include "app.hpp"

@@ -1,5 +1,5 @@
 // The shop's products, orders, routes and request checks, driven over real sockets against the
-// real binary (../../../shared/spec/shop-api.md).
+// real binary (../../docs/shop-api.md).
 
 #include "shop_process.hpp"
 
