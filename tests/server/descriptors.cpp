@@ -30,6 +30,21 @@ using test::http_client;
 
 namespace {
 
+// Sanitizer runtimes need descriptors of their own (UBSan's vptr check opens a pipe to probe
+// memory, and reports an "invalid vptr" when it cannot): with none left, such a build tests the
+// sanitizer, not the server. The test runs in the normal (Release) suite.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool sanitized_build = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
+constexpr bool sanitized_build = true;
+#else
+constexpr bool sanitized_build = false;
+#endif
+#else
+constexpr bool sanitized_build = false;
+#endif
+
 int open_descriptors() {
     int n = 0;
     if (DIR* dir = ::opendir("/proc/self/fd")) {
@@ -109,6 +124,10 @@ std::string read_until_eof(int fd, std::chrono::milliseconds bound) {
 
 TEST_CASE("out of file descriptors: logged once, open connections served, accepting resumes",
           "[descriptors]") {
+    if (sanitized_build) {
+        WARN("skipped in a sanitizer build: its runtime needs the descriptors this test exhausts");
+        return;
+    }
     int up[2], down[2];
     REQUIRE(::pipe(up) == 0);
     REQUIRE(::pipe(down) == 0);
