@@ -7,6 +7,7 @@
 #include "shop_harness.hpp"
 
 #include "support/process.hpp"
+#include "support/sqlite_lock.hpp"
 #include "support/temp_dir.hpp"
 
 #include <rampart/jwt/token_store.hpp>
@@ -26,7 +27,9 @@ namespace {
 
 using namespace rampart;
 using namespace rampart::test::faults;
+using rampart::test::hold_exclusive;
 using rampart::test::temp_dir;
+using rampart::test::write_lock_held;
 
 constexpr std::int64_t seeded_units = 58 * 50 + 3 + 0; // products 7 and 8 hold 3 and 0
 
@@ -92,33 +95,6 @@ struct shop_fixture {
                            [&](int c) { return (c & 0xff) == primary_code; });
     }
 };
-
-/// Whether some connection or process holds the write lock on `path` right now.
-bool write_lock_held(const std::string& path) {
-    sqlite::connection probe(path, {.busy_timeout = std::chrono::milliseconds{0}});
-    try {
-        probe.exec("BEGIN IMMEDIATE");
-        probe.exec("ROLLBACK");
-        return false;
-    } catch (const sqlite::error& e) {
-        return e.code() == SQLITE_BUSY;
-    }
-}
-
-/// The sqlite3 shell as another process holding `BEGIN EXCLUSIVE` on `path` for `seconds`;
-/// returns once the lock is held. Null when there is no sqlite3 shell.
-std::unique_ptr<rampart::test::process> hold_exclusive(const std::string& path, int seconds) {
-    const char* shell = "/usr/bin/sqlite3";
-    if (::access(shell, X_OK) != 0)
-        return nullptr;
-    auto holder = std::make_unique<rampart::test::process>(
-        shell, std::vector<std::string>{path, "BEGIN EXCLUSIVE;",
-                                        ".shell sleep " + std::to_string(seconds), "COMMIT;"});
-    auto until = std::chrono::steady_clock::now() + std::chrono::seconds{5};
-    while (!write_lock_held(path) && std::chrono::steady_clock::now() < until)
-        std::this_thread::sleep_for(std::chrono::milliseconds{5});
-    return holder;
-}
 
 } // namespace
 

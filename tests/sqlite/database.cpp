@@ -2,6 +2,7 @@
 
 #include "support/process.hpp"
 #include "support/run.hpp"
+#include "support/sqlite_lock.hpp"
 #include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -27,7 +28,9 @@
 
 namespace sqlite = rampart::sqlite;
 namespace asio = boost::asio;
+using rampart::test::hold_exclusive;
 using rampart::test::temp_dir;
+using rampart::test::write_lock_held;
 
 namespace {
 
@@ -246,37 +249,6 @@ TEST_CASE("a read-only database file answers reads and turns writes into 503", "
     }
 }
 
-namespace {
-
-/// Whether another connection or process holds the write lock on `path` right now.
-bool write_lock_held(const std::string& path) {
-    sqlite::connection probe(path, {.busy_timeout = std::chrono::milliseconds{0}});
-    try {
-        probe.exec("BEGIN IMMEDIATE");
-        probe.exec("ROLLBACK");
-        return false;
-    } catch (const sqlite::error& e) {
-        return e.code() == SQLITE_BUSY;
-    }
-}
-
-/// The sqlite3 command-line shell, as another process holding `BEGIN EXCLUSIVE` on `path` for
-/// `seconds`; returns once the lock is held. Null when there is no sqlite3 shell.
-std::unique_ptr<rampart::test::process> hold_exclusive(const std::string& path, int seconds) {
-    const char* shell = "/usr/bin/sqlite3";
-    if (::access(shell, X_OK) != 0)
-        return nullptr;
-    auto holder = std::make_unique<rampart::test::process>(
-        shell, std::vector<std::string>{path, "BEGIN EXCLUSIVE;", "UPDATE counters SET value = 42;",
-                                        ".shell sleep " + std::to_string(seconds), "COMMIT;"});
-    auto until = std::chrono::steady_clock::now() + std::chrono::seconds{5};
-    while (!write_lock_held(path) && std::chrono::steady_clock::now() < until)
-        std::this_thread::sleep_for(std::chrono::milliseconds{5});
-    return holder;
-}
-
-} // namespace
-
 TEST_CASE("another process holds BEGIN EXCLUSIVE: reads answer, writes wait the bound, then 503",
           "[sqlite][lanes]") {
     temp_dir dir;
@@ -290,7 +262,7 @@ TEST_CASE("another process holds BEGIN EXCLUSIVE: reads answer, writes wait the 
                              std::lock_guard lock(log_mutex);
                              logged.push_back(e.code());
                          }});
-    auto holder = hold_exclusive(path, 8);
+    auto holder = hold_exclusive(path, 8, {"UPDATE counters SET value = 42;"});
     if (!holder) {
         WARN("no sqlite3 shell: skipped");
         return;
