@@ -53,6 +53,13 @@ concept beast_handler = !handler<F> && !sync_handler<F> && requires(F & f, reque
     requires detail::is_beast_response<std::remove_cvref_t<decltype(f(std::move(req)))>>::value;
 };
 
+/** Anything make_handler turns into a handler: an asynchronous handler, a synchronous one, or a
+    Beast-style function. Route registration (`get`, `post`, `route`, ...) requires it, so a
+    wrong handler is reported at the line that registers it.
+*/
+template <class F>
+concept handler_like = handler<F> || sync_handler<F> || beast_handler<F>;
+
 /// Runs a synchronous handler inside the asynchronous pipeline, unchanged.
 template <class F>
 class sync_adapter {

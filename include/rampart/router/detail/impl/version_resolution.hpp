@@ -1,0 +1,152 @@
+#ifndef RAMPART_ROUTER_DETAIL_IMPL_VERSION_RESOLUTION_HPP
+#define RAMPART_ROUTER_DETAIL_IMPL_VERSION_RESOLUTION_HPP
+
+// How a request names its version under each version_scheme, and what an unknown one answers.
+
+#include <rampart/errors/http_error.hpp>
+
+#include <boost/beast/http/field.hpp>
+
+#include <algorithm>
+
+namespace rampart::detail {
+
+inline const version_entry* router_state::served_version(std::string_view name) const noexcept {
+    auto* v = find_version(name);
+    if (!v)
+        return nullptr;
+    if (!options.allowed_versions.empty() &&
+        std::find(options.allowed_versions.begin(), options.allowed_versions.end(), name) ==
+            options.allowed_versions.end())
+        return nullptr;
+    return v;
+}
+
+inline void router_state::unknown_version(std::string_view detail_text) const {
+    switch (options.versioning.type) {
+    case version_scheme::kind::accept_header:
+    case version_scheme::kind::header:
+        throw not_acceptable(std::string(detail_text));
+    default:
+        throw not_found(std::string(detail_text));
+    }
+}
+
+inline const version_entry&
+router_state::named_or_default(std::optional<std::string_view> named) const {
+    if (named) {
+        if (auto* v = served_version(*named))
+            return *v;
+        unknown_version("Invalid version in request.");
+    }
+    if (!options.default_version.empty())
+        if (auto* v = served_version(options.default_version))
+            return *v;
+    unknown_version("The request names no API version.");
+}
+
+inline const version_entry* router_state::resolve_version(const request& req,
+                                                          const parsed_target& t,
+                                                          const std::string_view* segs,
+                                                          std::size_t n, std::size_t& skip) const {
+    const auto& scheme = options.versioning;
+    switch (scheme.type) {
+    case version_scheme::kind::url_path: {
+        std::size_t p = prefix_segments.size();
+        if (n <= p + 1)
+            throw not_found();
+        for (std::size_t i = 0; i < p; ++i)
+            if (segs[i] != prefix_segments[i])
+                throw not_found();
+        skip = p + 1;
+        auto* v = served_version(segs[p]);
+        if (!v)
+            throw not_found();
+        return v;
+    }
+    case version_scheme::kind::header: {
+        auto it = req.find(scheme.value);
+        if (it == req.end())
+            return &named_or_default(std::nullopt);
+        return &named_or_default(trim({it->value().data(), it->value().size()}));
+    }
+    case version_scheme::kind::accept_header: {
+        std::optional<std::string_view> named;
+        for (auto it = req.find(http::field::accept); it != req.end() && !named; ++it) {
+            if (it->name() != http::field::accept)
+                break;
+            named = accept_version({it->value().data(), it->value().size()});
+        }
+        return &named_or_default(named);
+    }
+    case version_scheme::kind::query_param: {
+        std::optional<std::string_view> named;
+        std::string_view q = t.query;
+        while (!q.empty()) {
+            auto amp = q.find('&');
+            std::string_view pair = q.substr(0, amp);
+            auto eq = pair.find('=');
+            if (pair.substr(0, eq) == scheme.value)
+                named = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+            if (amp == std::string_view::npos)
+                break;
+            q.remove_prefix(amp + 1);
+        }
+        // Version names are plain tokens, so an escaped value can never name one.
+        return &named_or_default(named);
+    }
+    case version_scheme::kind::host_name: {
+        std::string_view host = t.authority;
+        if (host.empty()) {
+            auto h = req[http::field::host];
+            host = {h.data(), h.size()};
+        }
+        if (!is_valid_host(host))
+            throw bad_request("Invalid Host header.", "invalid_host");
+        std::string_view name = host_name_of(host);
+        if (!name.empty() && name.back() == '.')
+            name.remove_suffix(1);
+        const std::string& base = scheme.value;
+        if (name.size() > base.size() + 1 && name[name.size() - base.size() - 1] == '.' &&
+            iequals(name.substr(name.size() - base.size()), base)) {
+            std::string_view label = name.substr(0, name.size() - base.size() - 1);
+            if (label.find('.') != std::string_view::npos)
+                throw not_found();
+            for (const auto& v : versions)
+                if (iequals(v->name, label))
+                    return &named_or_default(std::string_view{v->name});
+            throw not_found();
+        }
+        return &named_or_default(std::nullopt);
+    }
+    }
+    throw not_found();
+}
+
+inline std::optional<std::string_view> router_state::accept_version(std::string_view accept) {
+    while (!accept.empty()) {
+        auto comma = accept.find(',');
+        std::string_view range = accept.substr(0, comma);
+        auto semi = range.find(';');
+        while (semi != std::string_view::npos) {
+            range.remove_prefix(semi + 1);
+            semi = range.find(';');
+            std::string_view param = trim(range.substr(0, semi));
+            auto eq = param.find('=');
+            if (eq != std::string_view::npos && iequals(trim(param.substr(0, eq)), "version")) {
+                std::string_view value = trim(param.substr(eq + 1));
+                if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+                    value = value.substr(1, value.size() - 2);
+                return value;
+            }
+        }
+        if (comma == std::string_view::npos)
+            break;
+        accept.remove_prefix(comma + 1);
+    }
+    return std::nullopt;
+}
+
+} // namespace rampart::detail
+
+#endif
