@@ -12,6 +12,8 @@
 #include <boost/json/parse.hpp>
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 
 namespace doc {
@@ -214,4 +216,69 @@ TEST_CASE("docs: CORS") {
                {{"Origin", "https://shop.example.com"}});
     CHECK(res.result() == rampart::http::status::not_found);
     CHECK(res[rampart::http::field::access_control_allow_origin] == "https://shop.example.com");
+}
+
+namespace doc {
+
+// --- example: public reads, protected writes ---------------------------------------------------
+rampart::response list_reviews(rampart::context&) {
+    return rampart::json_response(rampart::http::status::ok, boost::json::array{});
+}
+rampart::response create_review(rampart::context&) {
+    return rampart::json_response(rampart::http::status::created, {{"id", 1}});
+}
+// -----------------------------------------------------------------------------------------------
+
+} // namespace doc
+
+TEST_CASE("docs: public GET, protected POST on one path") {
+    // --- example: protect one method -------------------------------------------------------------
+    rampart::router api;
+    auto v1 = api.version("v1");
+    // with() returns a NEW group (v1's prefix and middleware, plus require_token inside them);
+    // v1 itself is unchanged, so routes added to v1 stay public.
+    auto writers = v1.with(rampart::stack(require_token{}));
+    v1.get("/reviews/", list_reviews, "review-list"); // GET (and HEAD): anyone
+    writers.post("/reviews/", create_review);         // POST on the same path: a token first
+    // ---------------------------------------------------------------------------------------------
+    auto service = rampart::stack(rampart::error_envelope<>{}).wrap(api);
+    using rampart::test::send;
+    CHECK(send(service, rampart::http::verb::get, "/api/v1/reviews/").result() ==
+          rampart::http::status::ok);
+    CHECK(send(service, rampart::http::verb::post, "/api/v1/reviews/").result() ==
+          rampart::http::status::unauthorized);
+    CHECK(send(service, rampart::http::verb::post, "/api/v1/reviews/", {{"Authorization", "x"}})
+              .result() == rampart::http::status::created);
+    CHECK(send(service, rampart::http::verb::options,
+               "/api/v1/reviews/")[rampart::http::field::allow] == "GET, HEAD, POST, OPTIONS");
+}
+
+TEST_CASE("docs: typed parameters") {
+    // --- example: typed parameters ---------------------------------------------------------------
+    rampart::router api;
+    api.version("v1").get("/invoices/{id:int}/", [](rampart::context& ctx) {
+        // {id:int} only matches digits that fit an int64 (anything else is a 404), so this is set.
+        std::int64_t id = *ctx.param<std::int64_t>("id");
+        return rampart::json_response(rampart::http::status::ok, {{"id", id}});
+    });
+    api.version("v1").get("/pages/{n}/", [](rampart::context& ctx) {
+        // A plain {n} matches any text: param<T> is the check (nullopt: not a number, or too big).
+        std::optional<std::uint16_t> n = ctx.param<std::uint16_t>("n");
+        if (!n)
+            throw rampart::not_found{};
+        return rampart::json_response(rampart::http::status::ok, {{"page", *n}});
+    });
+    // ---------------------------------------------------------------------------------------------
+    auto service = rampart::stack(rampart::error_envelope<>{}).wrap(api);
+    using rampart::test::send;
+    CHECK(boost::json::parse(send(service, rampart::http::verb::get, "/api/v1/invoices/12/").body())
+              .at("id") == 12);
+    CHECK(send(service, rampart::http::verb::get, "/api/v1/invoices/99999999999999999999/")
+              .result() == rampart::http::status::not_found);
+    CHECK(boost::json::parse(send(service, rampart::http::verb::get, "/api/v1/pages/3/").body())
+              .at("page") == 3);
+    CHECK(send(service, rampart::http::verb::get, "/api/v1/pages/70000/").result() ==
+          rampart::http::status::not_found);
+    CHECK(send(service, rampart::http::verb::get, "/api/v1/pages/x/").result() ==
+          rampart::http::status::not_found);
 }

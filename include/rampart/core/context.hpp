@@ -6,6 +6,8 @@
 
 #include <boost/json/object.hpp>
 
+#include <charconv>
+#include <concepts>
 #include <exception>
 #include <iostream>
 #include <memory>
@@ -33,6 +35,15 @@ struct route_param {
     std::string name;
     std::string value;
 };
+
+/** What context::param<T>() reads a route parameter as: an integer type (not `bool` and not a
+    character type such as `char`; `std::int8_t` is fine), `std::string_view` or `std::string`.
+*/
+template <class T>
+concept route_param_type = std::same_as<T, std::string_view> || std::same_as<T, std::string> ||
+    (std::integral<T> && !std::same_as<T, bool> && !std::same_as<T, char> &&
+     !std::same_as<T, wchar_t> && !std::same_as<T, char8_t> && !std::same_as<T, char16_t> &&
+     !std::same_as<T, char32_t>);
 
 /** Everything one request carries through the layers.
 
@@ -92,6 +103,36 @@ public:
             if (p.name == name)
                 return std::string_view{p.value};
         return std::nullopt;
+    }
+
+    /** The route parameter `name` as a `T`, or nullopt when there is none or it does not fit.
+
+        An integer is read whole, in decimal, with std::from_chars: an optional '-' (signed types
+        only), then digits; leading zeros are allowed (`007` is 7); a '+', spaces, other text or
+        a value out of `T`'s range give nullopt, never a wrapped or partial value. A `{id:int}`
+        segment that does not fit an int64 never reaches a handler (the route does not match:
+        404), so `param<std::int64_t>` on it is always set; a narrower `T` can still be nullopt.
+        `std::string_view` and `std::string` give the decoded text, as param(name) does.
+
+        Throws: std::bad_alloc, for `T = std::string` only.
+    */
+    template <route_param_type T>
+    std::optional<T> param(std::string_view name) const {
+        std::optional<std::string_view> text = param(name);
+        if constexpr (std::same_as<T, std::string_view>) {
+            return text;
+        } else if constexpr (std::same_as<T, std::string>) {
+            return text ? std::optional<T>(std::string(*text)) : std::nullopt;
+        } else {
+            if (!text)
+                return std::nullopt;
+            const char* end = text->data() + text->size();
+            T value{};
+            auto [stop, error] = std::from_chars(text->data(), end, value);
+            if (error != std::errc{} || stop != end)
+                return std::nullopt;
+            return value;
+        }
     }
 
     rampart::principal& principal() noexcept { return principal_; }

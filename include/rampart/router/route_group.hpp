@@ -77,15 +77,15 @@ public:
     /// inside `layers` (outermost first), inside this group's own middleware.
     /// Throws: std::invalid_argument when `prefix` is not empty or "/name" without a trailing '/'.
     template <middleware... Ms>
-    auto group(std::string_view prefix, middleware_stack<Ms...> layers) const;
+    [[nodiscard]] auto group(std::string_view prefix, middleware_stack<Ms...> layers) const;
 
     /// A new sub-group under `prefix` with no middleware of its own. Throws: as above.
-    auto group(std::string_view prefix) const;
+    [[nodiscard]] auto group(std::string_view prefix) const;
 
     /// A new group with this group's prefix and middleware, plus `layers` inside them. This
     /// group is unchanged: use the returned one for the routes that need `layers`.
     template <middleware... Ms>
-    auto with(middleware_stack<Ms...> layers) const;
+    [[nodiscard]] auto with(middleware_stack<Ms...> layers) const;
 
 private:
     detail::router_state* state_;
