@@ -57,9 +57,13 @@ struct cors_options {
 class cors {
 public:
     /// A policy whose preflights consult `routes` (basic_router::lookup()).
+    /// Throws: std::invalid_argument for an origin or origin pattern that is not one, `*` with
+    /// allow_credentials, or an invalid header name (programming errors, found at start-up).
     cors(cors_options options, route_lookup routes)
         : state_(std::make_shared<const state>(compile(std::move(options)), std::move(routes))) {}
 
+    /// Runs the request (or answers its preflight). A refused preflight is rendered here, as a
+    /// response; what `next` throws passes through unchanged.
     template <class Next>
     asio::awaitable<response> operator()(context& ctx, Next& next) {
         const state& s = *state_;
