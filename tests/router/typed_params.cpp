@@ -15,7 +15,9 @@
 using namespace rampart;
 using test::send;
 
-namespace {
+// A named namespace: the functions below only appear in decltype, which clang would flag as
+// unneeded internal declarations.
+namespace typed_params_test {
 
 /// param<T>(asked) on a context whose route set parameter "id" to `value`.
 template <class T>
@@ -117,7 +119,9 @@ static_assert(!registrable_in_any_way<takes_string>);
 static_assert(!registrable_in_any_way<not_callable>);
 static_assert(!registrable_in_any_way<int>);
 
-} // namespace
+} // namespace typed_params_test
+
+using typed_params_test::read;
 
 TEST_CASE("param<T>: integers are read whole and range-checked", "[router][params]") {
     CHECK(read<std::int64_t>("42") == 42);
