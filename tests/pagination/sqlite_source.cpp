@@ -24,32 +24,41 @@
 
 namespace pg = rampart::pagination;
 namespace sqlite = rampart::sqlite;
-using rampart::context;
-using rampart::test::item;
 
 namespace {
 
-const std::string secret = "0123456789abcdef0123456789abcdef";
+const std::string cursor_key = "a key for sqlite_source cursors";
 
 constexpr std::array<sqlite::migration, 1> schema{{
     {1, "CREATE TABLE items (id INTEGER PRIMARY KEY, owner INTEGER NOT NULL, "
         "label TEXT NOT NULL, created_at INTEGER NOT NULL, score REAL)"},
 }};
 
-item read_item(sqlite::statement& s) {
-    return {s.column<std::int64_t>(0), s.column<std::int64_t>(1),
-            s.column<std::optional<double>>(2)};
-}
+/// A database file holding `rows`; each row goes to owner 1 or 2 (by id parity), with the
+/// label "even" or "odd".
+struct items_file {
+    rampart::test::temp_dir dir;
+    sqlite::database db{{.path = dir.file("items.db"), .migrations = schema}};
 
-/// Each row goes to owner 1 or 2 (by id parity), with label "even" or "odd".
-void insert_items(sqlite::database& db, const std::vector<item>& rows) {
-    rampart::test::run(db.transaction([&](sqlite::connection& c) {
-        for (const auto& r : rows)
-            c.prepare("INSERT INTO items (id, owner, label, created_at, score) "
-                      "VALUES (?, ?, ?, ?, ?)")
-                .bind_all(r.id, r.id % 2 + 1, r.id % 2 ? "odd" : "even", r.created_at, r.score)
-                .exec();
-    }));
+    explicit items_file(const std::vector<rampart::test::item>& rows) {
+        rampart::test::run(db.write([&rows](sqlite::connection& c) {
+            auto& insert = c.cached("INSERT INTO items VALUES (:id, :owner, :label, :at, :score)");
+            for (const auto& r : rows) {
+                insert.bind(":id", r.id).bind(":owner", r.id % 2 + 1);
+                insert.bind(":label", r.id % 2 ? "odd" : "even").bind(":at", r.created_at);
+                insert.bind(":score", r.score).exec();
+            }
+        }));
+    }
+};
+
+/// The row reader: the columns of `SELECT id, created_at, score`.
+rampart::test::item read_item(sqlite::statement& row) {
+    rampart::test::item out{};
+    out.id = row.column<std::int64_t>(0);
+    out.created_at = row.column<std::int64_t>(1);
+    out.score = row.column<std::optional<double>>(2);
+    return out;
 }
 
 /// A fetch(target) for the walkers: `paginator` over `source`, as a list handler would.
@@ -57,17 +66,18 @@ template <class Source>
 auto fetch_with(const pg::cursor_paginator<>& paginator, const Source& source,
                 std::string filters = {}) {
     return [&paginator, source, filters](const std::string& target) {
-        context ctx{rampart::test::list_request(target)};
+        rampart::context ctx{rampart::test::list_request(target)};
         rampart::test::accept_host(ctx);
         const auto& o = paginator.ordering();
         return rampart::test::run(paginator.paginate(
-            ctx, source, [&](const item& r) { return rampart::test::key_for(o, r); }, filters));
+            ctx, source, [&](const rampart::test::item& r) { return rampart::test::key_for(o, r); },
+            filters));
     };
 }
 
 pg::cursor_paginator<> paginator_for(const pg::ordering& o) {
     return pg::cursor_paginator<>(
-        {.endpoint = "items", .ordering = o, .cursors = {.keys = {secret}}});
+        {.endpoint = "items", .ordering = o, .cursors = {.keys = {cursor_key}}});
 }
 
 std::vector<std::int64_t> sorted(std::vector<std::int64_t> ids) {
@@ -80,9 +90,8 @@ std::vector<std::int64_t> sorted(std::vector<std::int64_t> ids) {
 TEST_CASE("sqlite_source: every ordering walks forward and back over a real file, as in memory",
           "[pagination][sqlite_source]") {
     auto rows = rampart::test::make_items(47);
-    rampart::test::temp_dir dir;
-    sqlite::database db({.path = dir.file("items.db"), .migrations = schema});
-    insert_items(db, rows);
+    items_file file{rows};
+    auto& db = file.db;
 
     std::vector<std::int64_t> all;
     for (const auto& r : rows)
@@ -103,9 +112,11 @@ TEST_CASE("sqlite_source: every ordering walks forward and back over a real file
         pg::sqlite_source source{db, query, read_item};
         auto on_sqlite = fetch_with(paginator, source);
         auto in_memory = [&](const std::string& target) {
-            context ctx{rampart::test::list_request(target)};
+            rampart::context ctx{rampart::test::list_request(target)};
             rampart::test::accept_host(ctx);
-            auto key_of = [&](const item& r) { return rampart::test::key_for(o, r); };
+            auto key_of = [&](const rampart::test::item& r) {
+                return rampart::test::key_for(o, r);
+            };
             return paginator.paginate_now(
                 ctx, [&](const pg::page_query& q) { return pg::select_page(rows, key_of, q); },
                 key_of);
@@ -125,10 +136,8 @@ TEST_CASE("sqlite_source: every ordering walks forward and back over a real file
 
 TEST_CASE("sqlite_source: filter values are bound and cursors stay within their filter",
           "[pagination][sqlite_source]") {
-    auto rows = rampart::test::make_items(30);
-    rampart::test::temp_dir dir;
-    sqlite::database db({.path = dir.file("items.db"), .migrations = schema});
-    insert_items(db, rows);
+    items_file file{rampart::test::make_items(30)};
+    auto& db = file.db;
 
     auto paginator =
         paginator_for({{"created_at", pg::order::descending}, {"id", pg::order::descending}});
@@ -157,10 +166,8 @@ TEST_CASE("sqlite_source: filter values are bound and cursors stay within their 
 
 TEST_CASE("sqlite_source: bad cursors are a 400 before the database is asked",
           "[pagination][sqlite_source]") {
-    auto rows = rampart::test::make_items(10);
-    rampart::test::temp_dir dir;
-    sqlite::database db({.path = dir.file("items.db"), .migrations = schema});
-    insert_items(db, rows);
+    items_file file{rampart::test::make_items(10)};
+    auto& db = file.db;
     auto paginator = paginator_for({{"id"}});
     pg::sqlite_keyset query("SELECT id, created_at, score FROM items", paginator.ordering());
     int reads = 0;
@@ -194,8 +201,8 @@ TEST_CASE("sqlite_source: bad cursors are a 400 before the database is asked",
 
 TEST_CASE("sqlite_source: a query built for another ordering is a programming error",
           "[pagination][sqlite_source]") {
-    rampart::test::temp_dir dir;
-    sqlite::database db({.path = dir.file("items.db"), .migrations = schema});
+    items_file file{std::vector<rampart::test::item>{}};
+    auto& db = file.db;
     auto paginator = paginator_for({{"id"}});
     pg::sqlite_keyset query("SELECT id, created_at, score FROM items",
                             pg::ordering{{"id", pg::order::descending}});

@@ -439,10 +439,9 @@ TEST_CASE("limiter: a sync_bucket_store is asked synchronously, take and refund 
     manual_clock clock;
     store_type memory{clock_ref{clock}};
     counting_sync_store store{memory};
-    const rate a{5, 1min};
-    const rate b{1, 1min};
-    auto quiet = error_envelope{envelope_format{}, {}};
-    auto h = stack(quiet, limiter{store, per_ip("a", a), per_ip("b", b)}).wrap(ok_handler());
+    auto h = stack(error_envelope{},
+                   limiter{store, per_ip("a", rate{5, 1min}), per_ip("b", rate{1, 1min})})
+                 .wrap(ok_handler());
     CHECK(send(h).result() == http::status::ok);
     CHECK(store.sync_takes == 2);
     // "b" refuses: "a"'s token is given back, synchronously too.
@@ -451,5 +450,5 @@ TEST_CASE("limiter: a sync_bucket_store is asked synchronously, take and refund 
     CHECK(store.sync_refunds == 1);
     CHECK(store.awaited_takes == 0);
     CHECK(store.awaited_refunds == 0);
-    CHECK(left(memory, "a|ip:203.0.113.7", a) == 4);
+    CHECK(left(memory, "a|ip:203.0.113.7", rate{5, 1min}) == 4);
 }

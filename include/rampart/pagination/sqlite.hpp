@@ -239,8 +239,10 @@ private:
     @endcode
 
     It refers to `db` and `query` (build both once, at start-up: they must outlive every page)
-    and holds copies of `read` and the filter values; copying it is cheap. Name it before the
-    `co_await`, as above: g++ 12 destroys a temporary in a `co_await`'s arguments twice.
+    and holds copies of `read` and the filter values, which each page copies again to the
+    worker thread: pass owning values (`std::string`, not a view into the request). Name it
+    before the `co_await`, as above: g++ 12 destroys a temporary in a `co_await`'s arguments
+    twice.
 
     Throws `std::logic_error` when the paginator's ordering is not the query's (a programming
     error); the awaitable throws what `database::read` does: `rampart::service_unavailable`
