@@ -1,11 +1,16 @@
 // The examples of docs/pagination.md, compiled and run.
 
-#include <rampart/pagination.hpp>
-
+// docs: setup
 #include <rampart/core/response.hpp>
+#include <rampart/pagination.hpp>
 #include <rampart/pagination/sqlite.hpp>
 #include <rampart/sqlite.hpp>
 
+namespace asio = boost::asio;
+namespace pg = rampart::pagination;
+namespace sqlite = rampart::sqlite;
+
+// Only for the test:
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
 
@@ -16,14 +21,11 @@
 #include <array>
 #include <string>
 
-namespace asio = boost::asio;
-namespace pg = rampart::pagination;
-namespace sqlite = rampart::sqlite;
-
 namespace {
 
 const std::string secret = "a-secret-of-at-least-16-bytes-0123456789";
 
+// docs: product row
 struct product {
     std::int64_t id;
     std::string name;
@@ -40,6 +42,30 @@ boost::json::value product_json(const product& p) {
     return {{"id", p.id}, {"name", p.name}, {"stock", p.stock}};
 }
 
+// docs: products
+struct catalog {
+    sqlite::database& db;
+    std::string secret; // signs the cursors: at least 16 bytes, from the configuration
+
+    pg::cursor_paginator<> products{{
+        .endpoint = "products",
+        .ordering = {{"id"}},
+        .cursors = {.keys = {secret}},
+        .default_page_size = 25,
+        .max_page_size = 100,
+    }};
+    pg::sqlite_keyset products_query{"SELECT id, name, price_cents, stock FROM products",
+                                     products.ordering()};
+
+    asio::awaitable<rampart::response> list_products(rampart::context& ctx) {
+        pg::sqlite_source source{db, products_query, read_product};
+        auto key_of = [](const product& p) { return pg::key{p.id}; };
+        auto page = co_await products.paginate(ctx, source, key_of);
+        co_return rampart::json_response(rampart::http::status::ok, page.to_json(product_json));
+    }
+};
+
+// docs: order row
 struct order {
     std::int64_t id;
     std::int64_t product_id;
@@ -56,41 +82,11 @@ boost::json::value order_json(const order& o) {
     return {{"id", o.id}, {"created_at", o.created_at}};
 }
 
-constexpr std::array<sqlite::migration, 1> schema{{
-    {1, "CREATE TABLE products (id INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-        "price_cents INTEGER NOT NULL, stock INTEGER NOT NULL);"
-        "CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, "
-        "product_id INTEGER NOT NULL, quantity INTEGER NOT NULL, created_at TEXT NOT NULL);"
-        "CREATE INDEX orders_newest ON orders (user_id, created_at DESC, id DESC)"},
-}};
-
-struct shop {
+// docs: orders
+struct order_book {
     sqlite::database& db;
+    std::string secret;
 
-    // docs: products
-    pg::cursor_paginator<> products{{
-        .endpoint = "products",
-        .ordering = {{"id"}},
-        .cursors = {.keys = {secret}},
-        .default_page_size = 25,
-        .max_page_size = 100,
-    }};
-    pg::sqlite_keyset products_query{"SELECT id, name, price_cents, stock FROM products",
-                                     products.ordering()};
-
-    asio::awaitable<rampart::response> list_products(rampart::context& ctx) {
-        auto page = co_await products.paginate(
-            ctx,
-            [&](const pg::page_query& q) {
-                return db.run([&, q](sqlite::connection& c) {
-                    return products_query.fetch(c, q, read_product);
-                });
-            },
-            [](const product& p) { return pg::key{p.id}; });
-        co_return rampart::json_response(rampart::http::status::ok, page.to_json(product_json));
-    }
-
-    // docs: orders
     pg::cursor_paginator<> orders{{
         .endpoint = "orders",
         .ordering = {{"created_at", pg::order::descending}, {"id", pg::order::descending}},
@@ -100,18 +96,50 @@ struct shop {
                                    orders.ordering(), "user_id = ?"};
 
     asio::awaitable<rampart::response> list_orders(rampart::context& ctx, std::int64_t user) {
-        auto page = co_await orders.paginate(
-            ctx,
-            [&](const pg::page_query& q) {
-                return db.run([&, q, user](sqlite::connection& c) {
-                    return orders_query.fetch(c, q, read_order, user);
-                });
-            },
-            [](const order& o) {
-                return pg::key{o.created_at, o.id};
-            },
-            "user=" + std::to_string(user));
+        pg::sqlite_source source{db, orders_query, read_order, user};
+        const std::string filters = "user=" + std::to_string(user);
+        auto key_of = [](const order& o) { return pg::key{o.created_at, o.id}; };
+        auto page = co_await orders.paginate(ctx, source, key_of, filters);
         co_return rampart::json_response(rampart::http::status::ok, page.to_json(order_json));
+    }
+};
+
+// docs: select_page
+pg::page<product> list_featured(const pg::cursor_paginator<>& paginator,
+                                const rampart::context& ctx, const std::vector<product>& featured) {
+    auto key_of = [](const product& p) { return pg::key{p.id}; };
+    auto source = [&](const pg::page_query& q) { return pg::select_page(featured, key_of, q); };
+    return paginator.paginate_now(ctx, source, key_of);
+}
+
+// docs: options
+pg::cursor_paginator<> products_paginator(const std::string& new_secret,
+                                          const std::string& old_secret) {
+    return pg::cursor_paginator<>({
+        .endpoint = "products",
+        .ordering = {{"id"}},
+        .cursors = {.keys = {new_secret, old_secret}, .max_age = std::chrono::hours{24}},
+        .links = {.public_url = "https://shop.example.com"},
+    });
+}
+
+constexpr std::array<sqlite::migration, 1> schema{{
+    {1, "CREATE TABLE products (id INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+        "price_cents INTEGER NOT NULL, stock INTEGER NOT NULL);"
+        "CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, "
+        "product_id INTEGER NOT NULL, quantity INTEGER NOT NULL, created_at TEXT NOT NULL);"
+        "CREATE INDEX orders_newest ON orders (user_id, created_at DESC, id DESC)"},
+}};
+
+struct shop {
+    catalog products;
+    order_book orders;
+
+    asio::awaitable<rampart::response> list_products(rampart::context& ctx) {
+        return products.list_products(ctx);
+    }
+    asio::awaitable<rampart::response> list_orders(rampart::context& ctx, std::int64_t user) {
+        return orders.list_orders(ctx, user);
     }
 };
 
@@ -142,7 +170,7 @@ TEST_CASE("docs: products by id and orders newest first, from SQLite", "[paginat
                 .bind_all(i, i % 2 + 1, "2026-11-27T15:00:0" + std::to_string(i % 3) + "Z")
                 .exec();
     }));
-    shop s{db};
+    shop s{{db, secret}, {db, secret}};
 
     auto first = get(s, "/api/v1/products/");
     CHECK(first.at("results").as_array().size() == 25);
@@ -206,13 +234,7 @@ TEST_CASE("docs: limit/offset", "[pagination][docs]") {
 TEST_CASE("docs: rotation, expiry and links behind a proxy", "[pagination][docs]") {
     const std::string new_secret = "the-new-secret-0123456789abcdef";
     const std::string old_secret = secret;
-    // docs: options
-    pg::cursor_paginator<> paginator({
-        .endpoint = "products",
-        .ordering = {{"id"}},
-        .cursors = {.keys = {new_secret, old_secret}, .max_age = std::chrono::hours{24}},
-        .links = {.public_url = "https://shop.example.com"},
-    });
+    auto paginator = products_paginator(new_secret, old_secret);
     rampart::context ctx{rampart::test::make_request(rampart::http::verb::get, "/p/?page_size=1")};
     ctx.req().set(rampart::http::field::host, "attacker.example"); // never reflected
     std::vector<int> rows{1, 2, 3};
@@ -224,4 +246,24 @@ TEST_CASE("docs: rotation, expiry and links behind a proxy", "[pagination][docs]
         },
         [](int r) { return pg::key{r}; });
     CHECK(page.next->rfind("https://shop.example.com/p/?page_size=1&cursor=", 0) == 0);
+}
+
+TEST_CASE("docs: select_page pages rows in memory", "[pagination][docs]") {
+    pg::cursor_paginator<> paginator{{.endpoint = "featured",
+                                      .ordering = {{"id"}},
+                                      .cursors = {.keys = {secret}},
+                                      .default_page_size = 2}};
+    std::vector<product> featured{{9, "nine", 900, 1}, {3, "three", 300, 1}, {5, "five", 500, 0}};
+    rampart::context ctx{rampart::test::make_request(rampart::http::verb::get, "/f/")};
+    auto first = list_featured(paginator, ctx, featured);
+    REQUIRE(first.results.size() == 2);
+    CHECK(first.results[0].id == 3);
+    CHECK(first.results[1].id == 5);
+    REQUIRE(first.next);
+    rampart::context next{rampart::test::make_request(rampart::http::verb::get,
+                                                      first.next->substr(first.next->find("/f/")))};
+    auto second = list_featured(paginator, next, featured);
+    REQUIRE(second.results.size() == 1);
+    CHECK(second.results[0].id == 9);
+    CHECK_FALSE(second.next);
 }

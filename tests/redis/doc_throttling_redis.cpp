@@ -1,5 +1,6 @@
 // The example of the Redis section of docs/throttling.md, compiled and run against a real
 // redis-server. Keep it in step with the page.
+// docs: include
 #include <rampart/redis/bucket_store.hpp>
 
 #include "common.hpp"
@@ -24,7 +25,10 @@ TEST_CASE("docs/throttling.md: the Redis store") {
         throttle::rate anon_rate = throttle::parse_rate("2/minute");
         throttle::client_ip_options ip;
 
-        // SHOP_REDIS set: buckets live in Redis, shared by every instance.
+        namespace redis = rampart::redis;
+
+        // SHOP_REDIS set: buckets live in Redis, shared by every instance. `io` is the service's
+        // asio::io_context, `redis_url` its setting; `ip` and `anon_rate` as above.
         redis::client redis_client{io.get_executor(), redis_url};
         redis::bucket_store<> store{redis_client};
         throttle::limiter api{store, ip, throttle::anonymous(anon_rate)};

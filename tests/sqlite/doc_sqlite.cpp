@@ -1,7 +1,12 @@
 // The examples of docs/sqlite.md, compiled and run.
 
+// docs: setup
 #include <rampart/sqlite.hpp>
 
+namespace asio = boost::asio;
+namespace sqlite = rampart::sqlite;
+
+// Only for the test:
 #include <rampart/errors/http_error.hpp>
 
 #include "support/run.hpp"
@@ -10,11 +15,11 @@
 #include <catch2/catch.hpp>
 
 #include <array>
+#include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
-
-namespace asio = boost::asio;
-namespace sqlite = rampart::sqlite;
+#include <string_view>
 
 namespace {
 
@@ -25,6 +30,31 @@ constexpr std::array<sqlite::migration, 2> migrations{{
     {2, "CREATE TABLE orders (id INTEGER PRIMARY KEY, "
         "product_id INTEGER NOT NULL REFERENCES products(id), quantity INTEGER NOT NULL)"},
 }};
+
+// docs: open
+// Throws sqlite::error when the file cannot be opened or a migration fails: start-up stops.
+sqlite::database open_shop_database(const std::string& path) {
+    return sqlite::database({.path = path, .workers = 2, .migrations = migrations});
+}
+
+// The same without sqlite::error: the error code says why (sqlite::errc::cantopen, ...).
+std::unique_ptr<sqlite::database> try_open_shop_database(const std::string& path) {
+    auto db = sqlite::database::try_open({.path = path, .workers = 2, .migrations = migrations});
+    if (!db) {
+        std::cerr << "shop: cannot open " << path << ": " << db.error().message() << '\n';
+        return nullptr;
+    }
+    return std::move(*db);
+}
+
+// docs: try_prepare
+// Checks, at start-up, that a query the service relies on compiles against the schema.
+bool query_compiles(sqlite::connection& c, std::string_view sql) {
+    auto statement = c.try_prepare(sql);
+    if (!statement && statement.error() == sqlite::errc::error)
+        std::cerr << "shop: the schema does not fit: " << sql << '\n';
+    return statement.has_value();
+}
 
 // docs: read
 asio::awaitable<std::int64_t> stock_of(sqlite::database& db, std::int64_t id) {
@@ -73,8 +103,7 @@ asio::awaitable<void> add_order_row(sqlite::database& db, std::int64_t product) 
 TEST_CASE("docs: a database with migrations, reads, transactions, constraints", "[sqlite][docs]") {
     rampart::test::temp_dir dir;
     std::string path = dir.file("shop.db");
-    // docs: open
-    sqlite::database db({.path = path, .workers = 2, .migrations = migrations});
+    sqlite::database db = open_shop_database(path);
 
     CHECK(db.applied_migrations() == 2);
     rampart::test::run(db.run(
@@ -86,4 +115,15 @@ TEST_CASE("docs: a database with migrations, reads, transactions, constraints", 
     CHECK(rampart::test::run(stock_of(db, 7)) == 1);
     CHECK_THROWS_AS(rampart::test::run(add_order_row(db, 999)), rampart::validation_error);
     rampart::test::run(add_order_row(db, 7));
+}
+
+TEST_CASE("docs: opening without exceptions, and checking queries", "[sqlite][docs]") {
+    rampart::test::temp_dir dir;
+    CHECK(try_open_shop_database(dir.file("missing/shop.db")) == nullptr);
+    auto db = try_open_shop_database(dir.file("shop.db"));
+    REQUIRE(db != nullptr);
+    CHECK(db->applied_migrations() == 2);
+    sqlite::connection c(dir.file("shop.db"));
+    CHECK(query_compiles(c, "SELECT stock FROM products WHERE id = ?"));
+    CHECK_FALSE(query_compiles(c, "SELECT colour FROM products"));
 }

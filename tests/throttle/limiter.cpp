@@ -352,7 +352,7 @@ struct awaitable_only_store {
     }
 };
 static_assert(bucket_store<awaitable_only_store>);
-static_assert(!throttle::detail::has_sync_take<awaitable_only_store>);
+static_assert(!throttle::sync_bucket_store<awaitable_only_store>);
 
 } // namespace
 
@@ -374,4 +374,81 @@ TEST_CASE("limiter: stores with only awaitable operations, and stores that fail"
     response res = send(h, {.ip = "192.0.2.1"});
     CHECK(res.result() == http::status::service_unavailable);
     CHECK(left(memory, "a|ip:192.0.2.1", a) == 2);
+}
+
+namespace {
+
+/// A store with both forms over a memory_store, counting which form the limiter used.
+struct counting_sync_store {
+    store_type& inner;
+    int sync_takes = 0, awaited_takes = 0, sync_refunds = 0, awaited_refunds = 0;
+
+    bucket_decision try_take(std::string_view key, const rate& r, std::uint64_t n) {
+        ++sync_takes;
+        return inner.try_take(key, r, n);
+    }
+    void refund_now(std::string_view key, const rate& r, std::uint64_t n) {
+        ++sync_refunds;
+        inner.refund_now(key, r, n);
+    }
+    asio::awaitable<bucket_decision> take(std::string_view key, const rate& r, std::uint64_t n) {
+        ++awaited_takes;
+        co_return co_await inner.take(key, r, n);
+    }
+    asio::awaitable<void> refund(std::string_view key, const rate& r, std::uint64_t n) {
+        ++awaited_refunds;
+        co_await inner.refund(key, r, n);
+    }
+};
+
+/// Synchronous forms, but not a bucket_store (no awaitable forms).
+struct sync_only_store {
+    bucket_decision try_take(std::string_view, const rate&, std::uint64_t);
+    void refund_now(std::string_view, const rate&, std::uint64_t);
+};
+
+/// try_take answers something other than a bucket_decision.
+struct wrong_try_take_store {
+    asio::awaitable<bucket_decision> take(std::string_view, const rate&, std::uint64_t);
+    asio::awaitable<void> refund(std::string_view, const rate&, std::uint64_t);
+    bool try_take(std::string_view, const rate&, std::uint64_t);
+    void refund_now(std::string_view, const rate&, std::uint64_t);
+};
+
+/// try_take without refund_now.
+struct no_refund_now_store {
+    asio::awaitable<bucket_decision> take(std::string_view, const rate&, std::uint64_t);
+    asio::awaitable<void> refund(std::string_view, const rate&, std::uint64_t);
+    bucket_decision try_take(std::string_view, const rate&, std::uint64_t);
+};
+
+static_assert(sync_bucket_store<memory_store<>>);
+static_assert(sync_bucket_store<store_type>);
+static_assert(sync_bucket_store<counting_sync_store>);
+static_assert(!sync_bucket_store<sync_only_store>);
+static_assert(!bucket_store<sync_only_store>);
+static_assert(!sync_bucket_store<wrong_try_take_store>);
+static_assert(bucket_store<wrong_try_take_store>);
+static_assert(!sync_bucket_store<no_refund_now_store>);
+static_assert(!sync_bucket_store<int>);
+
+} // namespace
+
+TEST_CASE("limiter: a sync_bucket_store is asked synchronously, take and refund alike",
+          "[throttle][limiter]") {
+    manual_clock clock;
+    store_type memory{clock_ref{clock}};
+    counting_sync_store store{memory};
+    auto h = stack(error_envelope{},
+                   limiter{store, per_ip("a", rate{5, 1min}), per_ip("b", rate{1, 1min})})
+                 .wrap(ok_handler());
+    CHECK(send(h).result() == http::status::ok);
+    CHECK(store.sync_takes == 2);
+    // "b" refuses: "a"'s token is given back, synchronously too.
+    CHECK(send(h).result() == http::status::too_many_requests);
+    CHECK(store.sync_takes == 4);
+    CHECK(store.sync_refunds == 1);
+    CHECK(store.awaited_takes == 0);
+    CHECK(store.awaited_refunds == 0);
+    CHECK(left(memory, "a|ip:203.0.113.7", rate{5, 1min}) == 4);
 }

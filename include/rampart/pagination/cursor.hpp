@@ -55,6 +55,7 @@ struct cursor_options {
 template <clock_source Clock = system_clock>
 class cursor_codec {
 public:
+    /// Throws `std::invalid_argument` without a key or with one under 16 bytes (configuration).
     explicit cursor_codec(const cursor_options& options, Clock clock = {})
         : clock_(std::move(clock)), max_age_(options.max_age), max_length_(options.max_length) {
         if (options.keys.empty())
@@ -67,6 +68,9 @@ public:
     }
 
     /// The token for `c` in `scope`, signed with the first key.
+    /// Throws `std::invalid_argument` for a position of more than 8 values, a text value over
+    /// 1 KiB, or a token over `max_length`: the list's keys do not suit cursors (a programming
+    /// error; a paginator's client sees a 500).
     std::string encode(const cursor& c, std::string_view scope) const {
         std::string payload;
         payload.reserve(32);
@@ -113,7 +117,8 @@ public:
     }
 
     /// The cursor in `token`, or nullopt when the token is oversize, malformed, signed for
-    /// another scope or with an unknown key, altered in any bit, or expired.
+    /// another scope or with an unknown key, altered in any bit, or expired. Never throws for
+    /// any token: bad input is the caller's 400 to give.
     std::optional<cursor> decode(std::string_view token, std::string_view scope) const {
         if (token.size() > max_length_ || token.size() < min_token_length)
             return std::nullopt;

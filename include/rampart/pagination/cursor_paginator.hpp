@@ -26,6 +26,25 @@
 
 namespace rampart::pagination {
 
+namespace detail {
+
+/// Adds `"next"`, `"previous"` (a URL or null) and `"<key>": [item(row), ...]` to `body`: the
+/// part of a page's body every paginator writes alike.
+template <class Row, class F>
+void write_page(boost::json::object& body, const std::optional<std::string>& next,
+                const std::optional<std::string>& previous, std::string_view key,
+                const std::vector<Row>& results, F& item) {
+    body["next"] = next ? boost::json::value(*next) : boost::json::value(nullptr);
+    body["previous"] = previous ? boost::json::value(*previous) : boost::json::value(nullptr);
+    boost::json::array list;
+    list.reserve(results.size());
+    for (const auto& r : results)
+        list.emplace_back(item(r));
+    body[key] = std::move(list);
+}
+
+} // namespace detail
+
 /// One page of a list, with absolute links to its neighbours.
 template <class Row>
 struct page {
@@ -43,13 +62,7 @@ struct page {
     template <class F>
     boost::json::object to_json(F&& item) const {
         boost::json::object body;
-        body["next"] = next ? boost::json::value(*next) : boost::json::value(nullptr);
-        body["previous"] = previous ? boost::json::value(*previous) : boost::json::value(nullptr);
-        boost::json::array list;
-        list.reserve(results.size());
-        for (const auto& r : results)
-            list.emplace_back(item(r));
-        body[results_key] = std::move(list);
+        detail::write_page(body, next, previous, results_key, results, item);
         return body;
     }
 };
@@ -106,6 +119,8 @@ struct awaitable_result<boost::asio::awaitable<T>> {
 template <clock_source Clock = system_clock>
 class cursor_paginator {
 public:
+    /// Throws `std::invalid_argument` for page sizes out of order, an empty `cursor_param`,
+    /// bad cursor keys or link options: configuration errors.
     explicit cursor_paginator(cursor_paginator_options options, Clock clock = {})
         : options_(std::move(options)), codec_(options_.cursors, std::move(clock)) {
         if (options_.default_page_size == 0 || options_.max_page_size == 0 ||
@@ -125,6 +140,11 @@ public:
         `filters` is a canonical text of whatever narrows the list besides the ordering (the
         owner's id, a search term): a cursor made under other filters is refused, so a client
         cannot carry a position from one result set into another.
+
+        Throws (when awaited) `rampart::validation_error` (400, the client's) for a bad cursor or
+        page size; `std::logic_error` when `key_of` returns a key that does not fit the
+        ordering, `std::invalid_argument` when a boundary key cannot be encoded (programming
+        errors); and whatever `source` and `key_of` throw, unchanged.
     */
     template <class Source, class KeyOf>
     auto paginate(const context& ctx, Source source, KeyOf key_of, std::string filters = {}) const
@@ -141,7 +161,7 @@ public:
         co_return finish(p, std::move(rows), key_of);
     }
 
-    /// `paginate` for a synchronous source, without a coroutine.
+    /// `paginate` for a synchronous source, without a coroutine. Throws what `paginate` throws.
     template <class Source, class KeyOf>
     auto paginate_now(const context& ctx, Source&& source, KeyOf&& key_of,
                       std::string filters = {}) const

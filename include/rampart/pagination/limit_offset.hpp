@@ -39,13 +39,7 @@ struct offset_page {
     boost::json::object to_json(F&& item) const {
         boost::json::object body;
         body["count"] = static_cast<std::uint64_t>(count);
-        body["next"] = next ? boost::json::value(*next) : boost::json::value(nullptr);
-        body["previous"] = previous ? boost::json::value(*previous) : boost::json::value(nullptr);
-        boost::json::array list;
-        list.reserve(results.size());
-        for (const auto& r : results)
-            list.emplace_back(item(r));
-        body[results_key] = std::move(list);
+        detail::write_page(body, next, previous, results_key, results, item);
         return body;
     }
 };
@@ -72,6 +66,8 @@ struct limit_offset_options {
 */
 class limit_offset_paginator {
 public:
+    /// Throws `std::invalid_argument` unless 1 <= default_limit <= max_limit, or for bad link
+    /// options: configuration errors.
     explicit limit_offset_paginator(limit_offset_options options = {})
         : options_(std::move(options)) {
         if (options_.default_limit == 0 || options_.default_limit > options_.max_limit)
@@ -81,6 +77,8 @@ public:
 
     const limit_offset_options& options() const noexcept { return options_; }
 
+    /// The page this request asks for. Throws (when awaited) `rampart::validation_error` (400,
+    /// the client's) for a bad limit or offset, and whatever `count` and `rows` throw.
     template <class Count, class Rows>
     auto paginate(const context& ctx, Count count, Rows rows) const
         -> boost::asio::awaitable<offset_page<typename detail::awaitable_result<

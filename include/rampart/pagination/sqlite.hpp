@@ -6,13 +6,18 @@
 #include <rampart/pagination/ordering.hpp>
 #include <rampart/pagination/page_query.hpp>
 #include <rampart/sqlite/connection.hpp>
+#include <rampart/sqlite/database.hpp>
 #include <rampart/sqlite/statement.hpp>
+
+#include <boost/asio/awaitable.hpp>
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -52,7 +57,9 @@ public:
     const pagination::ordering& ordering() const noexcept { return ordering_; }
 
     /** The query for `q`. Keyset parameters are numbered from `first_parameter` (one more than
-        the filter's parameters) and the LIMIT is the last. */
+        the filter's parameters) and the LIMIT is the last.
+        Throws `std::invalid_argument` when `q`'s position does not fit the ordering (a
+        programming error: the paginator checks client cursors before any source runs). */
     query build(const page_query& q, int first_parameter = 1) const {
         const auto& keys = ordering_.keys();
         if (q.position && q.position->size() != keys.size())
@@ -94,6 +101,8 @@ public:
 
         `filter_values` are bound to the filter's `?` parameters, in order. Statements are
         prepared once per connection and shape (`connection::cached`).
+        Throws what `build` throws, and `sqlite::error` from the database (a filter value count
+        that does not match the filter's `?`s, SQL that does not compile: programming errors).
     */
     template <class Read, class... FilterValues>
     auto fetch(sqlite::connection& c, const page_query& q, Read&& read,
@@ -215,6 +224,63 @@ private:
     pagination::ordering ordering_;
     std::string filter_;
 };
+
+/** A cursor_paginator source that pages a `sqlite_keyset` query on a database's read lane.
+
+    Called with a `page_query`, it returns `asio::awaitable<std::vector<Row>>`: the rows
+    `query.fetch(c, q, read, filter_values...)` reads on `db`'s read lane, so the I/O thread
+    never waits for SQLite. `read(sqlite::statement&)` makes one `Row` from the current row;
+    `filter_values` are bound to the `?`s of the query's filter, in order. A list handler is
+    then two statements:
+
+    @code
+    pg::sqlite_source source{db, orders_query, read_order, user};
+    auto page = co_await orders.paginate(ctx, source, order_key, filters);
+    @endcode
+
+    It refers to `db` and `query` (build both once, at start-up: they must outlive every page)
+    and holds copies of `read` and the filter values, which each page copies again to the
+    worker thread: pass owning values (`std::string`, not a view into the request). Name it
+    before the `co_await`, as above: g++ 12 destroys a temporary in a `co_await`'s arguments
+    twice.
+
+    Throws `std::logic_error` when the paginator's ordering is not the query's (a programming
+    error); the awaitable throws what `database::read` does: `rampart::service_unavailable`
+    (503) when the store cannot serve now, `sqlite::error` for a mistake in the query.
+*/
+template <class Read, class... FilterValues>
+class sqlite_source {
+public:
+    /// The rows a page holds.
+    using row_type = std::remove_cvref_t<std::invoke_result_t<Read&, sqlite::statement&>>;
+
+    sqlite_source(sqlite::database& db, const sqlite_keyset& query, Read read,
+                  FilterValues... filter_values)
+        : db_(&db), query_(&query), read_(std::move(read)),
+          filter_values_(std::move(filter_values)...) {}
+
+    /// The page `q` asks for, read on the database's read lane.
+    boost::asio::awaitable<std::vector<row_type>> operator()(const page_query& q) const {
+        if (q.ordering && q.ordering->signature() != query_->ordering().signature())
+            throw std::logic_error("pagination: the paginator's ordering is not the "
+                                   "sqlite_keyset's; build the query from paginator.ordering()");
+        return db_->read([query = query_, read = read_, values = filter_values_,
+                          q](sqlite::connection& c) mutable {
+            return std::apply(
+                [&](const FilterValues&... v) { return query->fetch(c, q, read, v...); }, values);
+        });
+    }
+
+private:
+    sqlite::database* db_;
+    const sqlite_keyset* query_;
+    Read read_;
+    std::tuple<FilterValues...> filter_values_;
+};
+
+template <class Read, class... FilterValues>
+sqlite_source(sqlite::database&, const sqlite_keyset&, Read, FilterValues...)
+    -> sqlite_source<Read, FilterValues...>;
 
 } // namespace rampart::pagination
 

@@ -3,6 +3,7 @@
 
 #include <rampart/errors/http_error.hpp>
 #include <rampart/redis/client.hpp>
+#include <rampart/redis/detail/shared_store.hpp>
 #include <rampart/redis/fail_policy.hpp>
 #include <rampart/throttle/memory_store.hpp>
 #include <rampart/throttle/rate.hpp>
@@ -286,12 +287,7 @@ public:
     bool degraded() const noexcept { return monitor_.down(); }
 
     /// The Redis key of bucket `key`.
-    std::string redis_key(std::string_view key) const {
-        std::string k;
-        k.reserve(prefix_.size() + key.size());
-        k.append(prefix_).append(key);
-        return k;
-    }
+    std::string redis_key(std::string_view key) const { return detail::prefixed_key(prefix_, key); }
 
     /// The Lua script run for each decision (for `redis-benchmark` and diagnostics).
     const script& lua() const noexcept { return script_; }
@@ -300,12 +296,10 @@ private:
     static std::string number(double x) { return detail::bucket_scale::number(x); }
 
     void failed(const std::string& why) {
-        if (policy_ == fail_policy::closed) {
-            monitor_.failed(why, "requests are refused with 503 until it is back");
-            throw service_unavailable("Rate limiting is temporarily unavailable.",
-                                      std::chrono::seconds{1});
-        }
-        monitor_.failed(why, "limiting each client per instance in memory until it is back");
+        detail::on_outage(monitor_, policy_, why,
+                          {"Rate limiting is temporarily unavailable.",
+                           "requests are refused with 503 until it is back",
+                           "limiting each client per instance in memory until it is back"});
     }
 
     client& client_;

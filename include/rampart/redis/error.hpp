@@ -1,6 +1,8 @@
 #ifndef RAMPART_REDIS_ERROR_HPP
 #define RAMPART_REDIS_ERROR_HPP
 
+#include <rampart/detail/error_category.hpp>
+
 #include <boost/system/error_code.hpp>
 
 #include <stdexcept>
@@ -40,10 +42,10 @@ enum class error {
 
 namespace detail {
 
-class error_category_impl : public boost::system::error_category {
-public:
-    const char* name() const noexcept override { return "rampart.redis"; }
-    std::string message(int ev) const override {
+/// The words of rampart::redis::error codes.
+struct error_text {
+    static constexpr const char* name = "rampart.redis";
+    static std::string message(int ev) {
         switch (static_cast<error>(ev)) {
         case error::timeout:
             return "redis: no reply within the timeout";
@@ -72,8 +74,7 @@ public:
 
 /// The category of rampart::redis::error codes.
 inline const boost::system::error_category& error_category() noexcept {
-    static const detail::error_category_impl category;
-    return category;
+    return rampart::detail::error_category<detail::error_text>::instance();
 }
 
 inline boost::system::error_code make_error_code(error e) noexcept {

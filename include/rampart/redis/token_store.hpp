@@ -5,6 +5,7 @@
 #include <rampart/errors/http_error.hpp>
 #include <rampart/jwt/token_store.hpp>
 #include <rampart/redis/client.hpp>
+#include <rampart/redis/detail/shared_store.hpp>
 #include <rampart/redis/fail_policy.hpp>
 
 #include <boost/system/system_error.hpp>
@@ -148,12 +149,7 @@ public:
     bool degraded() const noexcept { return monitor_.down(); }
 
     /// The Redis key of `key`.
-    std::string redis_key(std::string_view key) const {
-        std::string k;
-        k.reserve(prefix_.size() + key.size());
-        k.append(prefix_).append(key);
-        return k;
-    }
+    std::string redis_key(std::string_view key) const { return detail::prefixed_key(prefix_, key); }
 
 private:
     // Milliseconds since the epoch, rounded up so an entry never expires early; at least 1
@@ -172,12 +168,10 @@ private:
     }
 
     void failed(const std::string& why) {
-        if (policy_ == fail_policy::closed) {
-            monitor_.failed(why, "token requests are refused with 503 until it is back");
-            throw service_unavailable("Token service temporarily unavailable.",
-                                      std::chrono::seconds{1});
-        }
-        monitor_.failed(why, "using per-instance token state in memory until it is back");
+        detail::on_outage(monitor_, policy_, why,
+                          {"Token service temporarily unavailable.",
+                           "token requests are refused with 503 until it is back",
+                           "using per-instance token state in memory until it is back"});
     }
 
     client& client_;

@@ -4,6 +4,8 @@
 #include <rampart/sqlite/error.hpp>
 #include <rampart/sqlite/statement.hpp>
 
+#include <boost/system/result.hpp>
+
 #include <sqlite3.h>
 
 #include <chrono>
@@ -42,6 +44,8 @@ struct open_options {
 class connection {
 public:
     /// Opens (and by default creates) the database at `path`; `:memory:` and `file:` URIs work.
+    /// Throws `sqlite::error` when the file cannot be opened or is not a database
+    /// (SQLITE_CANTOPEN, SQLITE_NOTADB, ...): a deployment error, never the client's.
     explicit connection(const std::string& path, const open_options& options = {})
         : cache_limit_(options.statement_cache) {
         int flags = SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
@@ -67,10 +71,18 @@ public:
         }
     }
 
+    /// The constructor without exceptions: the connection, or the code of what it would
+    /// throw. Throws only `std::bad_alloc`.
+    static boost::system::result<connection> try_open(const std::string& path,
+                                                      const open_options& options = {}) {
+        return detail::to_result([&] { return connection(path, options); });
+    }
+
     connection(connection&&) noexcept = default;
     connection& operator=(connection&&) noexcept = default;
 
     /// Runs one or more statements that take no parameters (schema, pragmas).
+    /// Throws `sqlite::error` (`sqlite::constraint_error` for a violated constraint).
     void exec(const std::string& sql) {
         char* message = nullptr;
         int rc = sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, &message);
@@ -79,11 +91,19 @@ public:
     }
 
     /// Prepares one statement.
+    /// Throws `sqlite::error` for SQL that does not compile or is not exactly one statement:
+    /// a programming error (the SQL is the program's, never the client's).
     statement prepare(std::string_view sql) { return statement(db_.get(), sql); }
+
+    /// `prepare` without exceptions: the statement, or the code of what `prepare` would throw.
+    boost::system::result<statement> try_prepare(std::string_view sql) {
+        return statement::try_prepare(db_.get(), sql);
+    }
 
     /// A statement prepared once per connection and reused: reset, with its bindings cleared.
     /// The reference stays valid until the cache is full and emptied (`statement_cache` entries)
     /// or the connection closes, so use it right away rather than keeping it.
+    /// Throws what `prepare` throws.
     statement& cached(std::string_view sql) {
         auto it = cache_.find(std::string(sql));
         if (it != cache_.end()) {

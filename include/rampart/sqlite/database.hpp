@@ -115,8 +115,10 @@ class database {
 public:
     /// Opens the writer's connection, applies the migrations, opens `options.workers` reader
     /// connections, starts the threads.
-    /// Throws `sqlite::error` when the file cannot be opened or a migration fails; the message
-    /// names a `-shm` or `-wal` file beside the database that this process cannot write.
+    /// Throws `sqlite::error` when the file cannot be opened or a migration fails (the message
+    /// names a `-shm` or `-wal` file beside the database that this process cannot write), and
+    /// `std::invalid_argument` for migrations not numbered 1, 2, 3, ...: deployment and
+    /// programming errors, never the client's.
     explicit database(database_options options) : state_(std::make_shared<state>()) {
         state_->log = std::move(options.log);
         state_->wait = options.open.busy_timeout;
@@ -155,6 +157,13 @@ public:
         }
     }
 
+    /// The constructor without `sqlite::error`: the started database, or the code of what the
+    /// constructor would throw (its message is lost: log `try_open`'s failures with the path).
+    /// Throws `std::invalid_argument` for misnumbered migrations (a programming error).
+    static boost::system::result<std::unique_ptr<database>> try_open(database_options options) {
+        return detail::to_result([&] { return std::make_unique<database>(std::move(options)); });
+    }
+
     database(const database&) = delete;
     database& operator=(const database&) = delete;
 
@@ -174,6 +183,10 @@ public:
 
     /// Runs `f(connection&)` on `where`'s lane; completes with `f`'s result on the caller's
     /// executor. Without a lane, a write: the safe default for code that does not say.
+    /// Throws (when awaited) `rampart::service_unavailable` (503) when the store cannot serve
+    /// now or the lane's queue is full, `sqlite::constraint_error` for a violated constraint
+    /// (catch it to answer the client's 400/409), `sqlite::error` for other SQLite errors (a
+    /// programming error: a 500), and anything `f` throws, unchanged.
     template <class F>
     auto run(F f, lane where = lane::write)
         -> asio::awaitable<std::invoke_result_t<F&, connection&>> {
@@ -190,12 +203,13 @@ public:
     }
 
     /// Runs read-only `f(connection&)` on the read lane, which never waits for the writer.
+    /// Throws what `run` throws.
     template <class F>
     auto read(F f) -> asio::awaitable<std::invoke_result_t<F&, connection&>> {
         return run(std::move(f), lane::read);
     }
 
-    /// Runs `f(connection&)` on the write lane.
+    /// Runs `f(connection&)` on the write lane. Throws what `run` throws.
     template <class F>
     auto write(F f) -> asio::awaitable<std::invoke_result_t<F&, connection&>> {
         return run(std::move(f), lane::write);
@@ -203,6 +217,7 @@ public:
 
     /// Runs `f(connection&)` inside `sqlite::transaction` (BEGIN IMMEDIATE, rollback on
     /// exception, bounded retries when the write lock is contended) on the write lane.
+    /// Throws what `run` throws.
     template <class F>
     auto transaction(F f) -> asio::awaitable<std::invoke_result_t<F&, connection&>> {
         return run([f = std::move(f), retry = retry_](

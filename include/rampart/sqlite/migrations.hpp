@@ -23,9 +23,12 @@ struct migration {
     Every pending migration runs in one `BEGIN IMMEDIATE` transaction, in order, together with its
     row in `schema_migrations (version, applied_at)` and `PRAGMA user_version`: either all apply
     or none does, and two processes starting at once apply each migration exactly once (the second
-    waits for the lock, then finds nothing left to do). Throws `std::invalid_argument` when the
-    list is not numbered 1, 2, 3, ..., and `sqlite::error` when the database is newer than the
-    code (a downgrade) or a migration fails. An empty list leaves the database untouched.
+    waits for the lock, then finds nothing left to do). An empty list leaves the database
+    untouched.
+
+    Throws `std::invalid_argument` when the list is not numbered 1, 2, 3, ... (a programming
+    error), and `sqlite::error` when the database is newer than the code (a downgrade,
+    SQLITE_ERROR) or a migration fails: deployment errors, never the client's.
 */
 inline int migrate(connection& c, std::span<const migration> migrations) {
     for (std::size_t i = 0; i < migrations.size(); ++i)
@@ -60,6 +63,14 @@ inline int migrate(connection& c, std::span<const migration> migrations) {
         }
         return applied;
     });
+}
+
+/// `migrate` without `sqlite::error`: how many migrations were applied, or the code of the
+/// failure. Throws `std::invalid_argument` for a list not numbered 1, 2, 3, ... (a
+/// programming error, not a state of the database).
+inline boost::system::result<int> try_migrate(connection& c,
+                                              std::span<const migration> migrations) {
+    return detail::to_result([&] { return migrate(c, migrations); });
 }
 
 } // namespace rampart::sqlite

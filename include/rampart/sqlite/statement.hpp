@@ -3,6 +3,8 @@
 
 #include <rampart/sqlite/error.hpp>
 
+#include <boost/system/result.hpp>
+
 #include <sqlite3.h>
 
 #include <concepts>
@@ -31,19 +33,25 @@ struct blob {
 */
 class statement {
 public:
+    /// Prepares `sql`, exactly one statement, on `db`.
+    /// Throws `sqlite::error` when the SQL does not compile (a syntax error, an unknown table
+    /// or column), holds no statement or more than one (SQLITE_MISUSE): programming errors.
     statement(sqlite3* db, std::string_view sql) : db_(db) {
-        const char* tail = nullptr;
-        int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
-                                    SQLITE_PREPARE_PERSISTENT, &stmt_, &tail);
+        const char* why = nullptr;
+        int rc = prepare(db, sql, stmt_, why);
+        if (why)
+            throw error(rc, std::string("sqlite: prepare: ") + why);
         detail::check(rc, db, "prepare");
-        if (!stmt_)
-            throw error(SQLITE_MISUSE, "sqlite: prepare: the SQL holds no statement");
-        std::string_view rest(tail, sql.data() + sql.size() - tail);
-        if (rest.find_first_not_of(" \t\r\n;") != std::string_view::npos) {
-            sqlite3_finalize(stmt_);
-            stmt_ = nullptr;
-            throw error(SQLITE_MISUSE, "sqlite: prepare: more than one statement; use exec()");
-        }
+    }
+
+    /// `statement(db, sql)` without exceptions: the error code of what it would throw.
+    static boost::system::result<statement> try_prepare(sqlite3* db, std::string_view sql) {
+        sqlite3_stmt* raw = nullptr;
+        const char* why = nullptr;
+        int rc = prepare(db, sql, raw, why);
+        if (rc != SQLITE_OK)
+            return make_error_code(static_cast<errc>(rc & 0xff));
+        return statement(db, raw);
     }
 
     statement(statement&& other) noexcept
@@ -61,6 +69,8 @@ public:
     ~statement() { sqlite3_finalize(stmt_); }
 
     /// Binds `value` to the parameter at 1-based `index`.
+    /// Throws `sqlite::error` (SQLITE_RANGE) for an index the SQL does not have, or
+    /// SQLITE_TOOBIG for an oversize value: programming errors, or input not size-checked.
     template <class T>
     statement& bind(int index, const T& value) {
         using V = std::remove_cvref_t<T>;
@@ -96,7 +106,9 @@ public:
         return *this;
     }
 
-    /// Binds `value` to the named parameter, e.g. `bind(":id", 7)`. An unknown name throws.
+    /// Binds `value` to the named parameter, e.g. `bind(":id", 7)`.
+    /// Throws `sqlite::error` (SQLITE_RANGE) for a name the SQL does not have (a programming
+    /// error), and what `bind(int, value)` throws.
     template <class T>
     statement& bind(const char* name, const T& value) {
         int index = sqlite3_bind_parameter_index(stmt_, name);
@@ -106,6 +118,7 @@ public:
     }
 
     /// Binds every argument in order, to parameters 1, 2, ...
+    /// Throws what `bind(int, value)` throws.
     template <class... Ts>
     statement& bind_all(const Ts&... values) {
         int index = 1;
@@ -114,6 +127,9 @@ public:
     }
 
     /// Runs the statement to its next row: true when a row is ready to read, false when done.
+    /// Throws `sqlite::constraint_error` for a violated constraint (often the client's input:
+    /// catch it and answer a 400 or 409), `sqlite::error` otherwise (one that is
+    /// `unavailable()` becomes a 503 inside a `database`).
     bool step() {
         int rc = sqlite3_step(stmt_);
         if (rc == SQLITE_ROW)
@@ -125,6 +141,7 @@ public:
 
     /// Steps until done (for statements that return no rows), then resets, so the statement
     /// can be bound and run again at once (its bindings are kept).
+    /// Throws what `step` throws.
     void exec() {
         while (step()) {
         }
@@ -181,6 +198,30 @@ public:
     sqlite3_stmt* native_handle() const noexcept { return stmt_; }
 
 private:
+    statement(sqlite3* db, sqlite3_stmt* stmt) noexcept : db_(db), stmt_(stmt) {}
+
+    /// Prepares `sql` into `out`; on a misuse (no statement, several) sets `why` too.
+    static int prepare(sqlite3* db, std::string_view sql, sqlite3_stmt*& out,
+                       const char*& why) noexcept {
+        const char* tail = nullptr;
+        int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+                                    SQLITE_PREPARE_PERSISTENT, &out, &tail);
+        if (rc != SQLITE_OK)
+            return rc;
+        if (!out) {
+            why = "the SQL holds no statement";
+            return SQLITE_MISUSE;
+        }
+        std::string_view rest(tail, static_cast<std::size_t>(sql.data() + sql.size() - tail));
+        if (rest.find_first_not_of(" \t\r\n;") != std::string_view::npos) {
+            sqlite3_finalize(out);
+            out = nullptr;
+            why = "more than one statement; use exec()";
+            return SQLITE_MISUSE;
+        }
+        return SQLITE_OK;
+    }
+
     sqlite3* db_;
     sqlite3_stmt* stmt_ = nullptr;
 };

@@ -93,6 +93,7 @@ public:
     token_store& operator=(const token_store&) = delete;
 
     /// Sets `key` when absent or expired; true when this call set it.
+    /// Throws `rampart::service_unavailable` (503) when the database cannot answer now.
     asio::awaitable<bool> insert(std::string_view key, std::int64_t value, time_point expires) {
         const std::int64_t now = now_ms();
         const std::int64_t until = epoch_ms(expires);
@@ -115,6 +116,7 @@ public:
     }
 
     /// The value of `key`, or nullopt when absent or expired.
+    /// Throws `rampart::service_unavailable` (503) when the database cannot answer now.
     asio::awaitable<std::optional<std::int64_t>> get(std::string_view key) {
         const std::int64_t now = now_ms();
         auto op = db_.run(
@@ -132,6 +134,7 @@ public:
     }
 
     /// Sets or overwrites `key`; an `expires` already past deletes it.
+    /// Throws `rampart::service_unavailable` (503) when the database cannot answer now.
     asio::awaitable<void> put(std::string_view key, std::int64_t value, time_point expires) {
         const std::int64_t now = now_ms();
         const std::int64_t until = epoch_ms(expires);
@@ -151,6 +154,7 @@ public:
 
     /// Deletes every expired row now; returns how many. Writes prune on their own, in bounded
     /// batches; call this after a burst, or from a periodic timer.
+    /// Throws `rampart::service_unavailable` (503) when the database cannot answer now.
     asio::awaitable<std::int64_t> prune() {
         const std::int64_t now = now_ms();
         auto op = db_.run([this, now](connection& c) -> std::int64_t {
@@ -162,6 +166,7 @@ public:
     }
 
     /// Rows in the table, expired ones not yet pruned included. For monitoring and tests.
+    /// Throws `rampart::service_unavailable` (503) when the database cannot answer now.
     asio::awaitable<std::int64_t> size() {
         auto op = db_.run([this](connection& c) -> std::int64_t {
             ready(c);

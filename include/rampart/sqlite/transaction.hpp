@@ -43,6 +43,10 @@ inline void commit(connection& c) {
     once: it must not have effects outside the database that cannot be repeated.
     The pause between attempts blocks the calling thread: call this on a database worker
     (inside `database::run`), never on an I/O thread.
+
+    Throws `sqlite::error` (SQLITE_MISUSE) when a transaction is already open on `c` (a
+    programming error), the last `sqlite::error` when the lock stayed contended, and anything
+    `f` throws (after the rollback).
 */
 template <class F>
 auto transaction(connection& c, F&& f, const retry_policy& retry = {})

@@ -118,16 +118,10 @@ struct limit_state {
 };
 
 template <class Store>
-concept has_sync_take = requires(Store& s, std::string_view key, const rate& r, std::uint64_t n) {
-    { s.try_take(key, r, n) } -> std::same_as<bucket_decision>;
-    s.refund_now(key, r, n);
-};
-
-template <class Store>
 asio::awaitable<void> refund_in(void* store, std::string_view key, const rate& r,
                                 std::uint64_t cost) {
     auto& s = *static_cast<Store*>(store);
-    if constexpr (has_sync_take<Store>)
+    if constexpr (sync_bucket_store<Store>)
         s.refund_now(key, r, cost);
     else
         co_await s.refund(key, r, cost);
@@ -177,12 +171,16 @@ class limiter {
 public:
     static_assert(sizeof...(Rules) > 0, "a limiter needs at least one rule");
 
+    /// Throws `std::invalid_argument` for `ip` options out of range (a configuration error).
     limiter(Store& store, client_ip_options ip, Rules... rules)
         : store_(&store), resolver_(ip), rules_(std::move(rules)...) {}
 
     limiter(Store& store, Rules... rules)
         : limiter(store, client_ip_options{}, std::move(rules)...) {}
 
+    /// The middleware step. Throws `rampart::throttled` (429, the client's: too many requests)
+    /// when a rule refuses, what the store throws (a Redis store under fail_policy::closed:
+    /// `rampart::service_unavailable`, 503), and what `next` throws, unchanged.
     template <class Next>
     asio::awaitable<response> operator()(context& ctx, Next& next) {
         if (ctx.client_key().empty())
@@ -247,7 +245,7 @@ private:
             if (!applies[i])
                 continue;
             bucket_decision d{};
-            if constexpr (detail::has_sync_take<Store>)
+            if constexpr (sync_bucket_store<Store>)
                 d = store_->try_take(keys[i], limits[i], costs[i]);
             else
                 d = co_await store_->take(keys[i], limits[i], costs[i]);

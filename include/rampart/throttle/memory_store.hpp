@@ -56,6 +56,7 @@ public:
     /// The number of shards (a power of two).
     static constexpr std::size_t shard_count = 64;
 
+    /// Throws `std::invalid_argument` when `options.max_keys` is under 64 (a configuration error).
     explicit memory_store(Clock clock = {}, memory_store_options options = {})
         : clock_(std::move(clock)), per_shard_cap_(per_shard(options.max_keys)) {
         for (auto& s : shards_)
@@ -65,49 +66,45 @@ public:
     memory_store(const memory_store&) = delete;
     memory_store& operator=(const memory_store&) = delete;
 
-    /// Takes `cost` tokens from `key`'s bucket now, synchronously (see bucket_store).
-    /// Throws rate_error for a rate without tokens or with a period out of range.
+    /// Takes `cost` tokens from `key`'s bucket now, synchronously (see sync_bucket_store).
+    /// Throws rate_error for a rate without tokens or with a period out of range (a
+    /// programming or configuration error, never the client's).
     bucket_decision try_take(std::string_view key, const rate& r, std::uint64_t cost) {
-        validate_rate(r);
-        const auto now = clock_.now();
-        const hashed_key k{key, std::hash<std::string_view>{}(key)};
-        shard& s = shard_for(k.hash);
-        std::lock_guard lock(s.mutex);
-        auto it = s.buckets.find(k);
-        if (it == s.buckets.end()) {
-            if (cost == 0) // a full bucket, unchanged: nothing worth remembering
-                return token_bucket(now).take(r, 0, now);
-            if (s.buckets.size() >= s.sweep_at)
-                make_room(s, now);
-            it = s.buckets.emplace(std::string(key), entry{token_bucket(now), 0}).first;
-        }
-        bucket_decision d = it->second.bucket.take(r, cost, now);
-        it->second.full_at = nanos(now) + d.reset.count();
-        return d;
+        return with_shard(key, r, [&](shard& s, const hashed_key& k, time_point now) {
+            auto it = s.buckets.find(k);
+            if (it == s.buckets.end()) {
+                if (cost == 0) // a full bucket, unchanged: nothing worth remembering
+                    return token_bucket(now).take(r, 0, now);
+                if (s.buckets.size() >= s.sweep_at)
+                    make_room(s, now);
+                it = s.buckets.emplace(std::string(key), entry{token_bucket(now), 0}).first;
+            }
+            bucket_decision d = it->second.bucket.take(r, cost, now);
+            it->second.full_at = nanos(now) + d.reset.count();
+            return d;
+        });
     }
 
-    /// Gives back `cost` tokens to `key`'s bucket now, synchronously (see bucket_store).
+    /// Gives back `cost` tokens to `key`'s bucket now, synchronously (see sync_bucket_store).
+    /// Throws rate_error as try_take does.
     void refund_now(std::string_view key, const rate& r, std::uint64_t cost) {
-        validate_rate(r);
-        const auto now = clock_.now();
-        const hashed_key k{key, std::hash<std::string_view>{}(key)};
-        shard& s = shard_for(k.hash);
-        std::lock_guard lock(s.mutex);
-        auto it = s.buckets.find(k);
-        if (it == s.buckets.end())
-            return; // dropped or evicted: already full
-        it->second.bucket.refund(r, cost, now);
-        if (it->second.bucket.full(r, now))
-            s.buckets.erase(it);
+        with_shard(key, r, [&](shard& s, const hashed_key& k, time_point now) {
+            auto it = s.buckets.find(k);
+            if (it == s.buckets.end())
+                return; // dropped or evicted: already full
+            it->second.bucket.refund(r, cost, now);
+            if (it->second.bucket.full(r, now))
+                s.buckets.erase(it);
+        });
     }
 
     /// The bucket_store operation: try_take, on the caller's executor. `key` must stay valid
-    /// until the returned awaitable completes (co_await it at once).
+    /// until the returned awaitable completes (co_await it at once). Throws as try_take does.
     asio::awaitable<bucket_decision> take(std::string_view key, const rate& r, std::uint64_t cost) {
         co_return try_take(key, r, cost);
     }
 
-    /// The bucket_store operation: refund_now, on the caller's executor.
+    /// The bucket_store operation: refund_now, on the caller's executor. Throws as try_take does.
     asio::awaitable<void> refund(std::string_view key, const rate& r, std::uint64_t cost) {
         refund_now(key, r, cost);
         co_return;
@@ -130,6 +127,7 @@ public:
     const Clock& clock() const noexcept { return clock_; }
 
 private:
+    using time_point = std::chrono::system_clock::time_point;
     static constexpr std::size_t initial_sweep_size = 64;
 
     /// A key with its hash, computed once for both the shard and the map.
@@ -183,6 +181,18 @@ private:
         return shards_[(hash >> (sizeof(std::size_t) * 8 - 6)) & (shard_count - 1)];
     }
 
+    /// Checks `r`, reads the clock once, and runs `f(shard, key, now)` holding the lock of
+    /// `key`'s shard: the one way into a bucket.
+    template <class F>
+    decltype(auto) with_shard(std::string_view key, const rate& r, F&& f) {
+        validate_rate(r);
+        const time_point now = clock_.now();
+        const hashed_key k{key, std::hash<std::string_view>{}(key)};
+        shard& s = shard_for(k.hash);
+        std::lock_guard lock(s.mutex);
+        return f(s, k, now);
+    }
+
     /// Drops full buckets; at the cap, evicts the ones closest to full. Sets the next sweep.
     void make_room(shard& s, std::chrono::system_clock::time_point now) {
         const std::int64_t t = nanos(now);
@@ -208,7 +218,7 @@ private:
     std::array<shard, shard_count> shards_;
 };
 
-static_assert(bucket_store<memory_store<>>);
+static_assert(sync_bucket_store<memory_store<>>);
 
 } // namespace rampart::throttle
 

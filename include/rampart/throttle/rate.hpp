@@ -75,6 +75,8 @@ inline bool names_unit(std::string_view unit, std::string_view word) noexcept {
     `N` is a decimal count of at least 1 that fits in 64 bits. Anything else (a sign, a
     fraction, an unknown unit, a missing part) throws rate_error with a message that names the
     problem, so a bad configuration stops start-up instead of silently throttling nothing.
+
+    Throws rate_error (a configuration error, never the client's).
 */
 inline rate parse_rate(std::string_view spec) {
     std::string_view text = spec;

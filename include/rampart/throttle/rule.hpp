@@ -136,23 +136,27 @@ struct custom {
 /// Anonymous requests, counted per client address (`"anon"`: DRF's AnonRateThrottle).
 /// Requests whose credentials failed are anonymous here too, so failed logins and bad tokens
 /// spend their address's tokens.
+/// Throws rate_error for a bad rate or name (a configuration error, never the client's).
 inline rule<keys::anonymous_client_ip> anonymous(rate limit, std::string name = "anon") {
     return {std::move(name), limit, {}};
 }
 
 /// Authenticated requests, counted per user id (`"user"`: DRF's UserRateThrottle, without
 /// the anonymous half; pair it with anonymous).
+/// Throws rate_error for a bad rate or name (a configuration error, never the client's).
 inline rule<keys::user_id> user(rate limit, std::string name = "user") {
     return {std::move(name), limit, {}};
 }
 
 /// Every request, counted per user when authenticated and per client address otherwise: a
 /// limit for one route group (DRF's ScopedRateThrottle).
+/// Throws rate_error for a bad rate or name (a configuration error, never the client's).
 inline rule<keys::user_or_client_ip> scoped(std::string name, rate limit) {
     return {std::move(name), limit, {}};
 }
 
 /// Every request, counted per client address whoever is logged in: a login form's limit.
+/// Throws rate_error for a bad rate or name (a configuration error, never the client's).
 inline rule<keys::client_ip> per_ip(std::string name, rate limit) {
     return {std::move(name), limit, {}};
 }
@@ -160,6 +164,7 @@ inline rule<keys::client_ip> per_ip(std::string name, rate limit) {
 /// Every request for which `f(ctx)` (returning `std::optional<std::string>`) gives a key,
 /// counted per that key (an API key header, a tenant, ...). Keys of different rules never
 /// collide: each rule's buckets are apart.
+/// Throws rate_error for a bad rate or name (a configuration error, never the client's).
 template <class F>
 requires std::is_invocable_r_v < std::optional<std::string>,
 const F&, const context& > rule<keys::custom<F>> keyed(std::string name, rate limit, F f) {

@@ -50,6 +50,22 @@ concept bucket_store = requires(S& s, std::string_view key, const rate& r, std::
     { s.refund(key, r, cost) } -> std::same_as<asio::awaitable<void>>;
 };
 
+/** A bucket_store that can also decide without suspending, on the calling thread.
+
+    `try_take(key, r, cost)` and `refund_now(key, r, cost)` do what `take` and `refund` do, with
+    the same arithmetic, and return at once: no coroutine frame, no executor hop. The limiter
+    calls them instead of the awaitable forms when a store has them, which is what makes an
+    in-process decision cost tens of nanoseconds. They run on the I/O thread, so a store may
+    model this concept only when they never wait for I/O (memory_store does; a Redis store
+    must not).
+*/
+template <class S>
+concept sync_bucket_store = bucket_store<S> &&
+    requires(S& s, std::string_view key, const rate& r, std::uint64_t cost) {
+    { s.try_take(key, r, cost) } -> std::same_as<bucket_decision>;
+    { s.refund_now(key, r, cost) } -> std::same_as<void>;
+};
+
 } // namespace rampart::throttle
 
 #endif
