@@ -51,15 +51,12 @@ struct user_directory {
     const jwt::password_hasher* hasher;
     jwt::hashing_pool* hashing; // PBKDF2 runs here, never on an I/O thread; bounded queue
 
-    // No temporaries inside a co_await expression here or below: g++ 12 destroys such
-    // temporaries twice when they are arguments of a coroutine call.
     asio::awaitable<std::optional<std::string>> check_credentials(std::string_view username,
                                                                   std::string_view password) {
         // Admission first: a login refused for a full queue (503, Retry-After) costs neither a
         // query nor a hash, and the refusal cannot depend on whether the user exists.
         jwt::hashing_pool::ticket place = hashing->admit();
-        const std::string name{username};
-        std::optional<user_row> row = co_await db->find_user(name);
+        std::optional<user_row> row = co_await db->find_user(username);
         std::optional<std::string> stored; // none: a dummy hash runs, so timing says nothing
         if (row)
             stored = row->password_hash;
