@@ -21,18 +21,22 @@
 
 namespace shop {
 
+// The default rates, once: the configuration starts from them and --help shows them.
+inline constexpr const char* default_anon_rate = "100/hour";
+inline constexpr const char* default_user_rate = "1000/hour";
+inline constexpr const char* default_login_rate = "10/minute";
+
 struct config {
     std::string listen_host = "127.0.0.1";
     std::uint16_t listen_port = 8080;
     std::string db_path = "shop.db";
     std::optional<std::string> jwt_secret; // generated beside the database when absent
     std::optional<std::string> redis_url;
-    rampart::throttle::rate throttle_anon = rampart::throttle::parse_rate("100/hour");
-    rampart::throttle::rate throttle_user = rampart::throttle::parse_rate("1000/hour");
-    rampart::throttle::rate throttle_login = rampart::throttle::parse_rate("10/minute");
-    std::string throttle_anon_spec = "100/hour";
-    std::string throttle_user_spec = "1000/hour";
-    std::string throttle_login_spec = "10/minute";
+    /// Throttle rates as given (`100/hour`), shown at start-up; load_config checked each one,
+    /// and to_rate() turns it into a rampart::throttle::rate.
+    std::string throttle_anon = default_anon_rate;
+    std::string throttle_user = default_user_rate;
+    std::string throttle_login = default_login_rate;
     std::int64_t access_ttl = 3600;
     std::int64_t refresh_ttl = 604800;
     unsigned trusted_proxies = 0;
@@ -50,6 +54,12 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/// A rate of the configuration (checked by load_config, so it parses).
+/// Throws: rampart::throttle::rate_error for text load_config did not check.
+inline rampart::throttle::rate to_rate(const std::string& text) {
+    return rampart::throttle::parse_rate(text);
+}
+
 struct option {
     const char* variable;
     const char* flag;
@@ -65,9 +75,11 @@ inline const std::vector<option>& options() {
          "HMAC key for HS256 tokens"},
         {"SHOP_REDIS", "--redis", "(unset: in-process state)",
          "redis://host:port/db for throttles and the token blacklist"},
-        {"SHOP_THROTTLE_ANON", "--throttle-anon", "100/hour", "anonymous rate, per client IP"},
-        {"SHOP_THROTTLE_USER", "--throttle-user", "1000/hour", "authenticated rate, per user"},
-        {"SHOP_THROTTLE_LOGIN", "--throttle-login", "10/minute",
+        {"SHOP_THROTTLE_ANON", "--throttle-anon", default_anon_rate,
+         "anonymous rate, per client IP"},
+        {"SHOP_THROTTLE_USER", "--throttle-user", default_user_rate,
+         "authenticated rate, per user"},
+        {"SHOP_THROTTLE_LOGIN", "--throttle-login", default_login_rate,
          "POST /api/token/ rate, per client IP"},
         {"SHOP_ACCESS_TTL", "--access-ttl", "3600", "access-token lifetime, seconds"},
         {"SHOP_REFRESH_TTL", "--refresh-ttl", "604800", "refresh-token lifetime, seconds"},
@@ -116,12 +128,14 @@ inline std::int64_t parse_integer(std::string_view name, std::string_view text, 
     return value;
 }
 
-inline rampart::throttle::rate parse_rate(std::string_view name, const std::string& text) {
+/// `text` when it is a rate; the error names the variable.
+inline const std::string& checked_rate(std::string_view name, const std::string& text) {
     try {
-        return rampart::throttle::parse_rate(text);
+        rampart::throttle::parse_rate(text);
     } catch (const std::exception& e) {
         throw config_error(std::string(name) + ": " + e.what());
     }
+    return text;
 }
 
 inline void apply(config& c, std::string_view name, const std::string& value) {
@@ -155,14 +169,11 @@ inline void apply(config& c, std::string_view name, const std::string& value) {
         }
         c.redis_url = value;
     } else if (name == "SHOP_THROTTLE_ANON") {
-        c.throttle_anon = parse_rate(name, value);
-        c.throttle_anon_spec = value;
+        c.throttle_anon = checked_rate(name, value);
     } else if (name == "SHOP_THROTTLE_USER") {
-        c.throttle_user = parse_rate(name, value);
-        c.throttle_user_spec = value;
+        c.throttle_user = checked_rate(name, value);
     } else if (name == "SHOP_THROTTLE_LOGIN") {
-        c.throttle_login = parse_rate(name, value);
-        c.throttle_login_spec = value;
+        c.throttle_login = checked_rate(name, value);
     } else if (name == "SHOP_ACCESS_TTL") {
         c.access_ttl = parse_integer(name, value, 1, 366LL * 86400);
     } else if (name == "SHOP_REFRESH_TTL") {

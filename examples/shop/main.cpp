@@ -63,8 +63,8 @@ void serve(const shop::config& cfg, rampart::listening_socket& listener, shop::c
                                                                  : cfg.listen_host)
               << ':' << server.port() << " with " << cfg.threads << " I/O threads\n"
               << "shop: state (throttles, token blacklist): " << state_description << '\n'
-              << "shop: rates: anon " << cfg.throttle_anon_spec << ", user "
-              << cfg.throttle_user_spec << ", login " << cfg.throttle_login_spec << std::endl;
+              << "shop: rates: anon " << cfg.throttle_anon << ", user " << cfg.throttle_user
+              << ", login " << cfg.throttle_login << std::endl;
     server.run_until_signal();
     hashing.join();
     std::cout << "shop: stopped" << std::endl;
