@@ -9,12 +9,9 @@
 #include <rampart/redis.hpp>
 #include <rampart/server/listen.hpp>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 
 #include <iostream>
-#include <thread>
 
 namespace {
 
@@ -120,19 +117,11 @@ int main(int argc, char** argv) {
                   "throttles in process, tokens in " + cfg.db_path);
             return 0;
         }
-        // Redis: the client runs on its own I/O thread; stores fall back as documented.
+        // Redis: the client has an I/O thread of its own; stores fall back as documented.
         rampart::redis::options where = rampart::redis::parse_url(*cfg.redis_url);
-        boost::asio::io_context redis_io;
-        auto work = boost::asio::make_work_guard(redis_io);
-        std::jthread redis_thread{[&] { redis_io.run(); }};
-        // On every way out, serve() throwing included (a port in use), the loop stops before
-        // the thread is joined.
-        struct stop_on_exit {
-            boost::asio::io_context& io;
-            ~stop_on_exit() { io.stop(); }
-        } stopper{redis_io};
         std::string described = "Redis at " + where.host + ':' + std::to_string(where.port) + '/' +
                                 std::to_string(where.db);
+        rampart::redis::io_thread redis_io; // before the client: stops and joins after it
         rampart::redis::client client{redis_io.get_executor(), std::move(where)};
         rampart::redis::bucket_store<> buckets{client}; // fail-open: per-instance limits
         rampart::redis::token_store<> tokens{client};   // fail-closed: 503, never a reuse
