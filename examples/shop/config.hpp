@@ -10,6 +10,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
@@ -32,11 +33,10 @@ struct config {
     std::string db_path = "shop.db";
     std::optional<std::string> jwt_secret; // generated beside the database when absent
     std::optional<std::string> redis_url;
-    /// Throttle rates as given (`100/hour`), shown at start-up; load_config checked each one,
-    /// and to_rate() turns it into a rampart::throttle::rate.
-    std::string throttle_anon = default_anon_rate;
-    std::string throttle_user = default_user_rate;
-    std::string throttle_login = default_login_rate;
+    /// The throttle rates, parsed once (rate_text() writes one back for the start-up line).
+    rampart::throttle::rate throttle_anon = rampart::throttle::parse_rate(default_anon_rate);
+    rampart::throttle::rate throttle_user = rampart::throttle::parse_rate(default_user_rate);
+    rampart::throttle::rate throttle_login = rampart::throttle::parse_rate(default_login_rate);
     std::int64_t access_ttl = 3600;
     std::int64_t refresh_ttl = 604800;
     unsigned trusted_proxies = 0;
@@ -54,10 +54,16 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-/// A rate of the configuration (checked by load_config, so it parses).
-/// Throws: rampart::throttle::rate_error for text load_config did not check.
-inline rampart::throttle::rate to_rate(const std::string& text) {
-    return rampart::throttle::parse_rate(text);
+/// `r` in the form SHOP_THROTTLE_* takes (`100/hour`); any other period in nanoseconds.
+inline std::string rate_text(const rampart::throttle::rate& r) {
+    using std::chrono::hours, std::chrono::minutes, std::chrono::seconds;
+    const char* unit = r.period == seconds{1}   ? "second"
+                       : r.period == minutes{1} ? "minute"
+                       : r.period == hours{1}   ? "hour"
+                       : r.period == hours{24}  ? "day"
+                                                : nullptr;
+    return std::to_string(r.tokens) +
+           (unit ? std::string("/") + unit : " per " + std::to_string(r.period.count()) + "ns");
 }
 
 struct option {
@@ -128,14 +134,12 @@ inline std::int64_t parse_integer(std::string_view name, std::string_view text, 
     return value;
 }
 
-/// `text` when it is a rate; the error names the variable.
-inline const std::string& checked_rate(std::string_view name, const std::string& text) {
+inline rampart::throttle::rate parse_rate(std::string_view name, const std::string& text) {
     try {
-        rampart::throttle::parse_rate(text);
+        return rampart::throttle::parse_rate(text);
     } catch (const std::exception& e) {
         throw config_error(std::string(name) + ": " + e.what());
     }
-    return text;
 }
 
 inline void apply(config& c, std::string_view name, const std::string& value) {
@@ -169,11 +173,11 @@ inline void apply(config& c, std::string_view name, const std::string& value) {
         }
         c.redis_url = value;
     } else if (name == "SHOP_THROTTLE_ANON") {
-        c.throttle_anon = checked_rate(name, value);
+        c.throttle_anon = parse_rate(name, value);
     } else if (name == "SHOP_THROTTLE_USER") {
-        c.throttle_user = checked_rate(name, value);
+        c.throttle_user = parse_rate(name, value);
     } else if (name == "SHOP_THROTTLE_LOGIN") {
-        c.throttle_login = checked_rate(name, value);
+        c.throttle_login = parse_rate(name, value);
     } else if (name == "SHOP_ACCESS_TTL") {
         c.access_ttl = parse_integer(name, value, 1, 366LL * 86400);
     } else if (name == "SHOP_REFRESH_TTL") {

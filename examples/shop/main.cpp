@@ -60,8 +60,9 @@ void serve(const shop::config& cfg, rampart::listening_socket& listener, shop::c
                                                                  : cfg.listen_host)
               << ':' << server.port() << " with " << cfg.threads << " I/O threads\n"
               << "shop: state (throttles, token blacklist): " << state_description << '\n'
-              << "shop: rates: anon " << cfg.throttle_anon << ", user " << cfg.throttle_user
-              << ", login " << cfg.throttle_login << std::endl;
+              << "shop: rates: anon " << shop::rate_text(cfg.throttle_anon) << ", user "
+              << shop::rate_text(cfg.throttle_user) << ", login "
+              << shop::rate_text(cfg.throttle_login) << std::endl;
     server.run_until_signal();
     hashing.join();
     std::cout << "shop: stopped" << std::endl;
