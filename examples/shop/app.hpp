@@ -51,15 +51,12 @@ struct user_directory {
     const jwt::password_hasher* hasher;
     jwt::hashing_pool* hashing; // PBKDF2 runs here, never on an I/O thread; bounded queue
 
-    // No temporaries inside a co_await expression here or below: g++ 12 destroys such
-    // temporaries twice when they are arguments of a coroutine call.
     asio::awaitable<std::optional<std::string>> check_credentials(std::string_view username,
                                                                   std::string_view password) {
         // Admission first: a login refused for a full queue (503, Retry-After) costs neither a
         // query nor a hash, and the refusal cannot depend on whether the user exists.
         jwt::hashing_pool::ticket place = hashing->admit();
-        const std::string name{username};
-        std::optional<user_row> row = co_await db->find_user(name);
+        std::optional<user_row> row = co_await db->find_user(username);
         std::optional<std::string> stored; // none: a dummy hash runs, so timing says nothing
         if (row)
             stored = row->password_hash;
@@ -346,24 +343,33 @@ private:
         auth.post("/api/token/blacklist/", tokens_.blacklist_handler(), "token-blacklist");
     }
 
+    // The members' types, named once.
+    using token_endpoints = jwt::token_service<TokenStore, user_directory>;
+    using user_status = jwt::user_status_cache<user_active_lookup>; // 10,000 users, 5 s
+    /// Anonymous callers by client IP, authenticated ones by user id.
+    using request_limiter =
+        throttle::limiter<BucketStore, throttle::rule<throttle::keys::anonymous_client_ip>,
+                          throttle::rule<throttle::keys::user_id>>;
+    using login_limiter = throttle::limiter<BucketStore, throttle::rule<throttle::keys::client_ip>>;
+    using product_views = decltype(product_shapes());
+    using order_schema = decltype(make_order_schema(std::declval<catalog&>()));
+
     const config& cfg_;
     catalog& db_;
     jwt::key key_;
     jwt::issuer<> issuer_;
     jwt::verifier<> verifier_;
-    jwt::token_service<TokenStore, user_directory> tokens_;
+    token_endpoints tokens_;
     TokenStore& tokens_store_;
-    jwt::user_status_cache<user_active_lookup> users_; // 10,000 users, 5 s
-    throttle::limiter<BucketStore, throttle::rule<throttle::keys::anonymous_client_ip>,
-                      throttle::rule<throttle::keys::user_id>>
-        limiter_;
-    throttle::limiter<BucketStore, throttle::rule<throttle::keys::client_ip>> login_limiter_;
+    user_status users_;
+    request_limiter limiter_;
+    login_limiter login_limiter_;
     pg::cursor_paginator<> products_;
     pg::cursor_paginator<> orders_;
     pg::sqlite_keyset products_query_;
     pg::sqlite_keyset orders_query_;
-    decltype(product_shapes()) product_out_ = product_shapes();
-    decltype(make_order_schema(std::declval<catalog&>())) order_schema_;
+    product_views product_out_ = product_shapes();
+    order_schema order_schema_;
     rampart::allowed_hosts hosts_{cfg_.allowed_hosts};
     rampart::router router_{rampart::router_options{.public_base_url = cfg_.public_url}};
     rampart::url_builder urls_ = router_.urls();

@@ -10,6 +10,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
@@ -21,18 +22,21 @@
 
 namespace shop {
 
+// The default rates, once: the configuration starts from them and --help shows them.
+inline constexpr const char* default_anon_rate = "100/hour";
+inline constexpr const char* default_user_rate = "1000/hour";
+inline constexpr const char* default_login_rate = "10/minute";
+
 struct config {
     std::string listen_host = "127.0.0.1";
     std::uint16_t listen_port = 8080;
     std::string db_path = "shop.db";
     std::optional<std::string> jwt_secret; // generated beside the database when absent
     std::optional<std::string> redis_url;
-    rampart::throttle::rate throttle_anon = rampart::throttle::parse_rate("100/hour");
-    rampart::throttle::rate throttle_user = rampart::throttle::parse_rate("1000/hour");
-    rampart::throttle::rate throttle_login = rampart::throttle::parse_rate("10/minute");
-    std::string throttle_anon_spec = "100/hour";
-    std::string throttle_user_spec = "1000/hour";
-    std::string throttle_login_spec = "10/minute";
+    /// The throttle rates, parsed once (rate_text() writes one back for the start-up line).
+    rampart::throttle::rate throttle_anon = rampart::throttle::parse_rate(default_anon_rate);
+    rampart::throttle::rate throttle_user = rampart::throttle::parse_rate(default_user_rate);
+    rampart::throttle::rate throttle_login = rampart::throttle::parse_rate(default_login_rate);
     std::int64_t access_ttl = 3600;
     std::int64_t refresh_ttl = 604800;
     unsigned trusted_proxies = 0;
@@ -50,6 +54,18 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/// `r` in the form SHOP_THROTTLE_* takes (`100/hour`); any other period in nanoseconds.
+inline std::string rate_text(const rampart::throttle::rate& r) {
+    using std::chrono::hours, std::chrono::minutes, std::chrono::seconds;
+    const char* unit = r.period == seconds{1}   ? "second"
+                       : r.period == minutes{1} ? "minute"
+                       : r.period == hours{1}   ? "hour"
+                       : r.period == hours{24}  ? "day"
+                                                : nullptr;
+    return std::to_string(r.tokens) +
+           (unit ? std::string("/") + unit : " per " + std::to_string(r.period.count()) + "ns");
+}
+
 struct option {
     const char* variable;
     const char* flag;
@@ -65,9 +81,11 @@ inline const std::vector<option>& options() {
          "HMAC key for HS256 tokens"},
         {"SHOP_REDIS", "--redis", "(unset: in-process state)",
          "redis://host:port/db for throttles and the token blacklist"},
-        {"SHOP_THROTTLE_ANON", "--throttle-anon", "100/hour", "anonymous rate, per client IP"},
-        {"SHOP_THROTTLE_USER", "--throttle-user", "1000/hour", "authenticated rate, per user"},
-        {"SHOP_THROTTLE_LOGIN", "--throttle-login", "10/minute",
+        {"SHOP_THROTTLE_ANON", "--throttle-anon", default_anon_rate,
+         "anonymous rate, per client IP"},
+        {"SHOP_THROTTLE_USER", "--throttle-user", default_user_rate,
+         "authenticated rate, per user"},
+        {"SHOP_THROTTLE_LOGIN", "--throttle-login", default_login_rate,
          "POST /api/token/ rate, per client IP"},
         {"SHOP_ACCESS_TTL", "--access-ttl", "3600", "access-token lifetime, seconds"},
         {"SHOP_REFRESH_TTL", "--refresh-ttl", "604800", "refresh-token lifetime, seconds"},
@@ -156,13 +174,10 @@ inline void apply(config& c, std::string_view name, const std::string& value) {
         c.redis_url = value;
     } else if (name == "SHOP_THROTTLE_ANON") {
         c.throttle_anon = parse_rate(name, value);
-        c.throttle_anon_spec = value;
     } else if (name == "SHOP_THROTTLE_USER") {
         c.throttle_user = parse_rate(name, value);
-        c.throttle_user_spec = value;
     } else if (name == "SHOP_THROTTLE_LOGIN") {
         c.throttle_login = parse_rate(name, value);
-        c.throttle_login_spec = value;
     } else if (name == "SHOP_ACCESS_TTL") {
         c.access_ttl = parse_integer(name, value, 1, 366LL * 86400);
     } else if (name == "SHOP_REFRESH_TTL") {

@@ -13,9 +13,9 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <ctime>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -71,18 +71,25 @@ struct order {
     std::string created_at; // RFC 3339, UTC, microseconds: sorts as text
 };
 
-/// Now as RFC 3339 UTC with microseconds (`2026-11-27T14:57:05.123456Z`).
-inline std::string rfc3339_now() {
-    auto now = std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now());
-    auto secs = std::chrono::floor<std::chrono::seconds>(now);
-    std::time_t t = std::chrono::system_clock::to_time_t(secs);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char text[64];
-    std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                  static_cast<long long>((now - secs).count()));
+/// `t` as RFC 3339 UTC with microseconds (`2026-11-27T14:57:05.123456Z`).
+inline std::string rfc3339(std::chrono::sys_time<std::chrono::microseconds> t) {
+    using namespace std::chrono;
+    const sys_days day = floor<days>(t);
+    const year_month_day date{day};
+    const hh_mm_ss<microseconds> time{t - day};
+    char text[40];
+    std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d.%06lldZ",
+                  static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                  static_cast<unsigned>(date.day()), static_cast<int>(time.hours().count()),
+                  static_cast<int>(time.minutes().count()),
+                  static_cast<int>(time.seconds().count()),
+                  static_cast<long long>(time.subseconds().count()));
     return text;
+}
+
+/// Now as rfc3339 writes it.
+inline std::string rfc3339_now() {
+    return rfc3339(std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now()));
 }
 
 /// Seeds the demo data into a database that has no users yet (a new one). Returns whether it did.
@@ -133,33 +140,37 @@ public:
 
     sqlite::database& db() noexcept { return db_; }
 
-    asio::awaitable<std::optional<user_row>> find_user(const std::string& username) {
-        co_return co_await db_.read([&username](sqlite::connection& c) -> std::optional<user_row> {
-            auto& s = c.cached("SELECT id, password, is_active FROM users WHERE username = ?");
-            s.bind(1, username);
-            if (!s.step())
-                return std::nullopt;
-            return user_row{s.column<std::int64_t>(0), s.column<std::string>(1),
-                            s.column<std::int64_t>(2) != 0};
-        });
+    // Each query is a plain function returning the lane's awaitable, and its lambda owns
+    // copies of the arguments: nothing the caller passes has to outlive the call.
+
+    asio::awaitable<std::optional<user_row>> find_user(std::string_view username) {
+        return db_.read(
+            [name = std::string(username)](sqlite::connection& c) -> std::optional<user_row> {
+                auto& s = c.cached("SELECT id, password, is_active FROM users WHERE username = ?");
+                s.bind(1, name);
+                if (!s.step())
+                    return std::nullopt;
+                return user_row{s.column<std::int64_t>(0), s.column<std::string>(1),
+                                s.column<std::int64_t>(2) != 0};
+            });
     }
 
     asio::awaitable<bool> user_is_active(std::int64_t id) {
-        co_return co_await db_.read([id](sqlite::connection& c) {
+        return db_.read([id](sqlite::connection& c) {
             auto& s = c.cached("SELECT is_active FROM users WHERE id = ?");
             s.bind(1, id);
             return s.step() && s.column<std::int64_t>(0) != 0;
         });
     }
 
-    asio::awaitable<void> save_password_hash(std::int64_t id, const std::string& hash) {
-        co_await db_.write([id, &hash](sqlite::connection& c) {
+    asio::awaitable<void> save_password_hash(std::int64_t id, std::string_view hash) {
+        return db_.write([id, hash = std::string(hash)](sqlite::connection& c) {
             c.cached("UPDATE users SET password = ? WHERE id = ?").bind_all(hash, id).exec();
         });
     }
 
     asio::awaitable<std::optional<product>> find_product(std::int64_t id) {
-        co_return co_await db_.read([id](sqlite::connection& c) -> std::optional<product> {
+        return db_.read([id](sqlite::connection& c) -> std::optional<product> {
             auto& s = c.cached(std::string(product_columns) + " WHERE id = ?");
             s.bind(1, id);
             if (!s.step())
@@ -169,7 +180,7 @@ public:
     }
 
     asio::awaitable<std::optional<std::int64_t>> stock_of(std::int64_t id) {
-        co_return co_await db_.read([id](sqlite::connection& c) -> std::optional<std::int64_t> {
+        return db_.read([id](sqlite::connection& c) -> std::optional<std::int64_t> {
             auto& s = c.cached("SELECT stock FROM products WHERE id = ?");
             s.bind(1, id);
             if (!s.step())
@@ -180,37 +191,36 @@ public:
 
     /// Takes the stock and records the order in one transaction: the conditional UPDATE is what
     /// makes concurrent orders unable to oversell.
-    asio::awaitable<std::variant<order, order_refusal>> place_order(std::int64_t user,
-                                                                    std::int64_t product_id,
-                                                                    std::int64_t quantity,
-                                                                    const std::string& address) {
-        // `address` outlives the call: the awaiting handler holds it. Captured by reference on
-        // purpose: g++ 12 miscompiles a by-value capture of a coroutine's by-value parameter.
-        co_return co_await db_.transaction(
-            [=, &address](sqlite::connection& c) -> std::variant<order, order_refusal> {
-                c.cached("UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ?")
-                    .bind_all(quantity, product_id, quantity)
-                    .exec();
-                if (c.changes() == 0) {
-                    auto& exists = c.cached("SELECT 1 FROM products WHERE id = ?");
-                    exists.bind(1, product_id);
-                    bool known = exists.step();
-                    exists.reset();
-                    return known ? order_refusal::insufficient_stock
-                                 : order_refusal::no_such_product;
-                }
-                order o{0, product_id, quantity, address, "pending", rfc3339_now()};
-                c.cached("INSERT INTO orders (user_id, product_id, quantity, shipping_address, "
-                         "status, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-                    .bind_all(user, product_id, quantity, address, o.status, o.created_at)
-                    .exec();
-                o.id = c.last_insert_rowid();
-                return o;
-            });
+    asio::awaitable<std::variant<order, order_refusal>>
+    place_order(std::int64_t user, std::int64_t product_id, std::int64_t quantity,
+                std::string_view shipping_address) {
+        order placed{0, product_id, quantity, std::string(shipping_address), "pending", {}};
+        return db_.transaction([user, placed = std::move(placed)](
+                                   sqlite::connection& c) -> std::variant<order, order_refusal> {
+            c.cached("UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ?")
+                .bind_all(placed.quantity, placed.product_id, placed.quantity)
+                .exec();
+            if (c.changes() == 0) {
+                auto& exists = c.cached("SELECT 1 FROM products WHERE id = ?");
+                exists.bind(1, placed.product_id);
+                bool known = exists.step();
+                exists.reset();
+                return known ? order_refusal::insufficient_stock : order_refusal::no_such_product;
+            }
+            order o = placed;
+            o.created_at = rfc3339_now();
+            c.cached("INSERT INTO orders (user_id, product_id, quantity, shipping_address, "
+                     "status, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+                .bind_all(user, o.product_id, o.quantity, o.shipping_address, o.status,
+                          o.created_at)
+                .exec();
+            o.id = c.last_insert_rowid();
+            return o;
+        });
     }
 
     asio::awaitable<std::optional<order>> find_order(std::int64_t user, std::int64_t id) {
-        co_return co_await db_.read([user, id](sqlite::connection& c) -> std::optional<order> {
+        return db_.read([user, id](sqlite::connection& c) -> std::optional<order> {
             auto& s = c.cached(std::string(order_columns) + " WHERE id = ? AND user_id = ?");
             s.bind_all(id, user);
             if (!s.step())

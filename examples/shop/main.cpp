@@ -9,12 +9,9 @@
 #include <rampart/redis.hpp>
 #include <rampart/server/listen.hpp>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 
 #include <iostream>
-#include <thread>
 
 namespace {
 
@@ -63,8 +60,9 @@ void serve(const shop::config& cfg, rampart::listening_socket& listener, shop::c
                                                                  : cfg.listen_host)
               << ':' << server.port() << " with " << cfg.threads << " I/O threads\n"
               << "shop: state (throttles, token blacklist): " << state_description << '\n'
-              << "shop: rates: anon " << cfg.throttle_anon_spec << ", user "
-              << cfg.throttle_user_spec << ", login " << cfg.throttle_login_spec << std::endl;
+              << "shop: rates: anon " << shop::rate_text(cfg.throttle_anon) << ", user "
+              << shop::rate_text(cfg.throttle_user) << ", login "
+              << shop::rate_text(cfg.throttle_login) << std::endl;
     server.run_until_signal();
     hashing.join();
     std::cout << "shop: stopped" << std::endl;
@@ -120,19 +118,11 @@ int main(int argc, char** argv) {
                   "throttles in process, tokens in " + cfg.db_path);
             return 0;
         }
-        // Redis: the client runs on its own I/O thread; stores fall back as documented.
+        // Redis: the client has an I/O thread of its own; stores fall back as documented.
         rampart::redis::options where = rampart::redis::parse_url(*cfg.redis_url);
-        boost::asio::io_context redis_io;
-        auto work = boost::asio::make_work_guard(redis_io);
-        std::jthread redis_thread{[&] { redis_io.run(); }};
-        // On every way out, serve() throwing included (a port in use), the loop stops before
-        // the thread is joined.
-        struct stop_on_exit {
-            boost::asio::io_context& io;
-            ~stop_on_exit() { io.stop(); }
-        } stopper{redis_io};
         std::string described = "Redis at " + where.host + ':' + std::to_string(where.port) + '/' +
                                 std::to_string(where.db);
+        rampart::redis::io_thread redis_io; // before the client: stops and joins after it
         rampart::redis::client client{redis_io.get_executor(), std::move(where)};
         rampart::redis::bucket_store<> buckets{client}; // fail-open: per-instance limits
         rampart::redis::token_store<> tokens{client};   // fail-closed: 503, never a reuse

@@ -6,6 +6,7 @@
 #include <rampart/redis/command.hpp>
 #include <rampart/redis/error.hpp>
 #include <rampart/redis/fail_policy.hpp>
+#include <rampart/redis/io_thread.hpp>
 #include <rampart/redis/options.hpp>
 #include <rampart/redis/reply.hpp>
 #include <rampart/redis/script.hpp>
