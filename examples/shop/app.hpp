@@ -114,14 +114,6 @@ inline std::int64_t caller_id(const context& ctx) {
     return id;
 }
 
-/// A route parameter the router already checked to be an `{id:int}`.
-inline std::int64_t id_param(const context& ctx) {
-    std::string_view text = *ctx.param("id");
-    std::int64_t id = 0;
-    std::from_chars(text.data(), text.data() + text.size(), id);
-    return id;
-}
-
 inline boost::json::object order_json(const order& o) {
     return {{"id", o.id},
             {"product_id", o.product_id},
@@ -252,14 +244,9 @@ private:
         both.get(
             "/products/",
             [this](context& ctx) -> asio::awaitable<response> {
-                auto page = co_await products_.paginate(
-                    ctx,
-                    [this](const pg::page_query& q) {
-                        return db_.db().read([this, q](sqlite::connection& c) {
-                            return products_query_.fetch(c, q, read_product);
-                        });
-                    },
-                    [](const product& p) { return pg::key{pg::key_value{p.id}}; });
+                pg::sqlite_source source{db_.db(), products_query_, read_product};
+                auto key_of = [](const product& p) { return pg::key{p.id}; };
+                auto page = co_await products_.paginate(ctx, source, key_of);
                 co_return rampart::json_response(http::status::ok,
                                                  page.to_json([&](const product& p) {
                                                      return product_out_.render(ctx.version(), p);
@@ -269,7 +256,7 @@ private:
         both.get(
             "/products/{id:int}/",
             [this](context& ctx) -> asio::awaitable<response> {
-                const std::int64_t id = id_param(ctx);
+                const std::int64_t id = *ctx.param<std::int64_t>("id");
                 std::optional<product> p = co_await db_.find_product(id);
                 if (!p)
                     throw rampart::not_found{};
@@ -284,17 +271,9 @@ private:
             [this](context& ctx) -> asio::awaitable<response> {
                 const std::int64_t user = caller_id(ctx);
                 const std::string filter = "user=" + std::to_string(user);
-                auto page = co_await orders_.paginate(
-                    ctx,
-                    [this, user](const pg::page_query& q) {
-                        return db_.db().read([this, q, user](sqlite::connection& c) {
-                            return orders_query_.fetch(c, q, read_order, user);
-                        });
-                    },
-                    [](const order& o) {
-                        return pg::key{o.created_at, o.id};
-                    },
-                    filter);
+                pg::sqlite_source source{db_.db(), orders_query_, read_order, user};
+                auto key_of = [](const order& o) { return pg::key{o.created_at, o.id}; };
+                auto page = co_await orders_.paginate(ctx, source, key_of, filter);
                 co_return rampart::json_response(http::status::ok, page.to_json(order_json));
             },
             "order-list");
@@ -327,7 +306,8 @@ private:
         orders.get(
             "/{id:int}/",
             [this](context& ctx) -> asio::awaitable<response> {
-                const std::int64_t user = caller_id(ctx), id = id_param(ctx);
+                const std::int64_t user = caller_id(ctx);
+                const std::int64_t id = *ctx.param<std::int64_t>("id");
                 std::optional<order> o = co_await db_.find_order(user, id);
                 if (!o)
                     throw rampart::not_found{};
