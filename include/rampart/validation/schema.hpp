@@ -4,6 +4,7 @@
 #include <rampart/errors/http_error.hpp>
 #include <rampart/validation/document.hpp>
 #include <rampart/validation/field.hpp>
+#include <rampart/validation/json_schema.hpp>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/describe/members.hpp>
@@ -285,10 +286,10 @@ template <class T, class D>
 auto described_field() {
     using M = std::remove_cvref_t<decltype(std::declval<T&>().*D::pointer)>;
     using base = typename optional_traits<M>::type;
-    if constexpr (scalar<base> || vector_traits<base>::is_vector)
-        return field(D::pointer, D::name);
-    else
+    if constexpr (boost::describe::has_describe_members<base>::value)
         return field(D::pointer, D::name, described_schema<base>());
+    else
+        return field(D::pointer, D::name);
 }
 } // namespace detail
 
@@ -301,9 +302,7 @@ auto described_field() {
     @endcode
 */
 template <class T, class... Fields>
-auto schema(Fields... fields) {
-    static_assert(((std::same_as<typename Fields::owner_type, T>)&&...),
-                  "every field of schema<T> must be a member of T");
+requires(field_of<Fields, T>&&...) auto schema(Fields... fields) {
     return schema_def<T, std::tuple<Fields...>, std::tuple<>>(
         std::tuple<Fields...>(std::move(fields)...));
 }
@@ -318,16 +317,6 @@ auto described_schema() {
     return [&]<class... D>(boost::mp11::mp_list<D...>) {
         return schema<T>(detail::described_field<T, D>()...);
     }(boost::mp11::mp_rename<members, boost::mp11::mp_list>{});
-}
-
-/// The draft 2020-12 JSON Schema document of a write schema (or a read shape).
-template <class S>
-boost::json::object json_schema(const S& s) {
-    boost::json::object out;
-    out["$schema"] = "https://json-schema.org/draft/2020-12/schema";
-    for (auto& kv : s.json_schema_object())
-        out[kv.key()] = kv.value();
-    return out;
 }
 
 } // namespace rampart::validation
