@@ -96,13 +96,18 @@ public:
             policy_, std::move(unknown_message_));
     }
 
-    /// Validates a parsed document into a `T`. Throws validation_error with every field error.
-    /// Only for schemas without asynchronous validators (use validate_async for those).
+    /// Validates a parsed document into a `T`. Only for schemas without asynchronous
+    /// validators (use validate_async for those: calling this one does not compile).
+    /// Throws: validation_error (400, the client's) with every field error; whatever a
+    /// synchronous validator throws, as is.
     T validate(const document& doc) const { return validate_root(doc.root(), &doc); }
     /// Validates an already-built JSON value (decimals then come from doubles' shortest text).
+    /// Throws: as validate(const document&).
     T validate(const boost::json::value& jv) const { return validate_root(jv, nullptr); }
 
     /// Parses `body` (see parse_json for the limits and errors) and validates it.
+    /// Throws: payload_too_large (413) and parse_error (400) from parse_json, then as
+    /// validate(): all the client's errors, except what a validator throws.
     T parse(std::string_view body, const parse_limits& limits = {}) const {
         return validate(parse_json(body, limits));
     }
@@ -112,8 +117,9 @@ public:
     /// declared and, within a field, the order they were added; each runs for its field when
     /// that field passed, even when other fields failed, so one answer holds every field error.
     /// Object validators then run, in order, only when no field failed.
-    /// Throws validation_error with every error found; an exception a validator throws (a
-    /// database outage, a bug) propagates as is, and no later validator runs.
+    /// Throws: validation_error (400, the client's) with every error found; an exception a
+    /// validator throws (a database outage, a bug) propagates as is, and no later validator
+    /// runs.
     boost::asio::awaitable<T> validate_async(const document& doc) const {
         return validate_root_async(doc.root(), &doc);
     }
@@ -293,7 +299,8 @@ auto described_field() {
 }
 } // namespace detail
 
-/** A schema for `T` from its fields' declarations, in the order given.
+/** A schema for `T` from its fields' declarations, in the order given. Each must be a
+    field_of<T> (a field of another struct is refused here, at the call).
 
     @code
     auto order_schema = schema<order_in>(
