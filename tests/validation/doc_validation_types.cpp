@@ -1,7 +1,9 @@
-// The example of docs/validation.md "Your own field types" (the block below, up to the end of
-// namespace paint, stands there verbatim; tests/check_docs.py checks it), then the tests of
-// the extension point: user types bound through Boost.JSON's tag_invoke conversions.
+// The examples of docs/validation.md "Your own field types" (the block below, up to the end of
+// namespace paint) and "Answering the client's errors yourself" (in its test case), verbatim
+// (tests/check_docs.py checks them), with the tests of the extension point: user types bound
+// through Boost.JSON's tag_invoke conversions.
 
+#include <rampart/core/response.hpp>
 #include <rampart/validation.hpp>
 
 #include <boost/json/value_to.hpp>
@@ -103,14 +105,6 @@ const auto palette_schema =
                             .max_items(3),
                         rv::field(&palette::mix, "mix").optional());
 
-rampart::request json_post(std::string body) {
-    rampart::request req{rampart::http::verb::post, "/paint", 11};
-    req.set(rampart::http::field::content_type, "application/json");
-    req.body() = std::move(body);
-    req.prepare_payload();
-    return req;
-}
-
 } // namespace
 
 TEST_CASE("field types: an enum and a UUID bind through tag_invoke", "[validation][types]") {
@@ -164,7 +158,8 @@ TEST_CASE("field types: array items and Boost.JSON's own conversions", "[validat
 }
 
 TEST_CASE("field types: read() puts the errors in the envelope", "[validation][types]") {
-    rampart::context ctx{json_post(R"({"product": "nope", "shade": "red"})")};
+    rampart::context ctx{rampart::test::make_request(rampart::http::verb::post, "/paint",
+                                                     R"({"product": "nope", "shade": "red"})")};
     try {
         rampart::test::run(rv::read(ctx, paint::paint_order_schema));
         FAIL("expected a validation_error");
@@ -186,4 +181,35 @@ TEST_CASE("field types: the JSON Schema of user types", "[validation][types][doc
     CHECK(boost::json::serialize(s.at("required")) == R"(["product","shade"])");
     auto p = rv::json_schema(palette_schema).at("properties").as_object();
     CHECK(boost::json::serialize(p.at("shades")) == R"({"type":"array","items":{},"maxItems":3})");
+}
+
+TEST_CASE("docs: try_read, the client's errors answered by the handler", "[validation][docs]") {
+    auto create_paint_order =
+        [](rampart::context& ctx) -> boost::asio::awaitable<rampart::response> {
+        rampart::validation::read_result<paint::paint_order> order =
+            co_await rampart::validation::try_read(ctx, paint::paint_order_schema);
+        if (!order) {
+            rampart::validation::read_error error = order.error();
+            const rampart::http_error& e = error.get(); // 400, 413 or 415
+            if (e.status_code() != 400)
+                error.rethrow(); // the usual envelope for the others
+            co_return rampart::json_response(boost::beast::http::status::unprocessable_entity,
+                                             e.fields().to_json());
+        }
+        co_return rampart::json_response(boost::beast::http::status::created,
+                                         {{"product", order->product.text}});
+    };
+    auto req = rampart::test::make_request(
+        rampart::http::verb::post, "/paint",
+        R"({"product": "0f8fad5b-d9cb-469f-a165-70867728950e", "shade": "red"})");
+    auto res = rampart::test::call(create_paint_order, req);
+    CHECK(res.result_int() == 201);
+    req.body() = R"({"product": "x", "shade": "red"})";
+    req.prepare_payload();
+    res = rampart::test::call(create_paint_order, req);
+    CHECK(res.result_int() == 422);
+    CHECK(res.body() == R"({"product":["Invalid value."]})");
+    req.set(rampart::http::field::content_type, "text/plain");
+    rampart::context ctx{req};
+    CHECK_THROWS_AS(rampart::test::run(create_paint_order(ctx)), rampart::unsupported_media_type);
 }

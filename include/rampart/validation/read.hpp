@@ -13,7 +13,8 @@
 
 #include <cstddef>
 #include <exception>
-#include <optional>
+#include <memory>
+#include <stdexcept>
 #include <string_view>
 #include <utility>
 
@@ -143,12 +144,16 @@ public:
     read_error() = default;
 
     /// Keeps `e`; called from the handler that caught it, keeps the exception itself too.
-    explicit read_error(const http_error& e) : thrown_(std::current_exception()), error_(e) {}
+    explicit read_error(const http_error& e)
+        : thrown_(std::current_exception()), error_(std::make_shared<const http_error>(e)) {}
 
     /// The error, for its status_code(), code(), detail(), fields() and headers().
-    /// Throws: std::bad_optional_access on a default-constructed read_error (a programming
-    /// error).
-    const http_error& get() const { return error_.value(); }
+    /// Throws: std::logic_error on a default-constructed read_error (a programming error).
+    const http_error& get() const {
+        if (!error_)
+            throw std::logic_error("rampart::validation: read_error holds no error");
+        return *error_;
+    }
     const http_error* operator->() const { return &get(); }
 
     /// Throws the error as read() would have: the original exception type.
@@ -161,7 +166,7 @@ public:
 
 private:
     std::exception_ptr thrown_;
-    std::optional<http_error> error_;
+    std::shared_ptr<const http_error> error_; // shared: result::error() answers copies
 };
 
 /// Boost.System's hook for read_result<T>::value(): an error result rethrows its error.
