@@ -35,7 +35,8 @@ public:
     /// Zero at scale 0.
     constexpr decimal() noexcept = default;
 
-    /// `units / 10^scale`. Throws std::invalid_argument when scale is outside 0..18.
+    /// `units / 10^scale`.
+    /// Throws: std::invalid_argument when scale is outside 0..18 (a programming error).
     constexpr decimal(std::int64_t units, int scale) : units_(units), scale_(checked(scale)) {}
 
     /// A whole number at scale 0.
@@ -148,7 +149,9 @@ public:
         return d;
     }
 
-    /// Like parse, but throws std::invalid_argument on bad text (for literals in code).
+    /// Like parse, for literals in code.
+    /// Throws: std::invalid_argument on bad text (a programming error; parse client text with
+    /// parse()).
     static decimal from_string(std::string_view text) {
         if (auto d = parse(text, true))
             return *d;
@@ -182,7 +185,8 @@ public:
     }
 
     /// The value rounded to `places` places, halves away from zero (commercial rounding).
-    /// Throws std::overflow_error when the result does not fit.
+    /// Throws: std::overflow_error when the result does not fit; std::invalid_argument when
+    /// `places` is outside 0..18.
     decimal rounded(int places) const {
         checked(places);
         if (places >= scale_) {
@@ -234,6 +238,8 @@ public:
         return std::string(buf, end);
     }
 
+    /// Arithmetic is exact, at the larger scale of the operands.
+    /// Throws: std::overflow_error when the result does not fit.
     friend decimal operator-(const decimal& a) {
         if (a.units_ == std::numeric_limits<std::int64_t>::min())
             throw std::overflow_error("rampart::decimal: overflow");
@@ -256,6 +262,7 @@ public:
         return decimal{r, x.scale_};
     }
     /// Multiplies by a whole number (a price times a quantity); the scale is kept.
+    /// Throws: std::overflow_error when the result does not fit.
     friend decimal operator*(const decimal& a, std::int64_t n) {
         std::int64_t r;
         if (__builtin_mul_overflow(a.units_, n, &r))
@@ -288,6 +295,9 @@ public:
         its shortest round-trip text, which is exact for every number written with at most 15
         significant digits; use rampart::validation's parser (which keeps a number's original
         text) where longer numbers must be exact too.
+
+        Throws: std::invalid_argument when `jv` is not an exact decimal (boost::json::value_to;
+        try_value_to answers the error instead).
     */
     friend decimal tag_invoke(const boost::json::value_to_tag<decimal>&,
                               const boost::json::value& jv) {

@@ -7,10 +7,16 @@
 #include <rampart/validation/schema.hpp>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/assert/source_location.hpp>
 #include <boost/json/monotonic_resource.hpp>
+#include <boost/system/result.hpp>
 
 #include <cstddef>
+#include <exception>
+#include <memory>
+#include <stdexcept>
 #include <string_view>
+#include <utility>
 
 namespace rampart::validation {
 
@@ -77,8 +83,9 @@ inline bool is_json_media_type(std::string_view content_type) noexcept {
     return true;
 }
 
-/// Throws unsupported_media_type (415) unless the request says its body is JSON. A request
-/// without Content-Type is refused too, body or not: an endpoint that reads JSON needs one.
+/// Refuses a request that does not say its body is JSON. A request without Content-Type is
+/// refused too, body or not: an endpoint that reads JSON needs one.
+/// Throws: unsupported_media_type (415, the client's error).
 inline void require_json(const request& req) {
     auto it = req.find(http::field::content_type);
     if (it == req.end())
@@ -100,6 +107,10 @@ using read_options = parse_limits;
     JSON object (else 400 parse_error), then every field rule and validator of `s` (else 400
     validation_error with every field's messages). The schema must outlive the call.
 
+    Throws: the client's errors named above (415, 413, 400: rendered as the envelope); and
+    whatever a validator throws (a database outage, a bug), as is. try_read() answers the
+    client's errors as a value instead.
+
     @code
     order_in order = co_await rampart::validation::read(ctx, order_schema);
     @endcode
@@ -119,6 +130,83 @@ asio::awaitable<typename Schema::value_type> read(context& ctx, const Schema& s,
         co_return co_await s.validate_async(doc);
     else
         co_return s.validate(doc);
+}
+
+/** The client's error try_read() answers: the http_error read() would have thrown (status,
+    code, detail, field errors, headers), kept as the exception it was, so that rethrow() (and
+    read_result::value()) throws the same type read() would have.
+
+    A default-constructed read_error holds nothing (boost::system::result needs one): ask
+    error() only of a result without a value.
+*/
+class read_error {
+public:
+    read_error() = default;
+
+    /// Keeps `e`; called from the handler that caught it, keeps the exception itself too.
+    explicit read_error(const http_error& e)
+        : thrown_(std::current_exception()), error_(std::make_shared<const http_error>(e)) {}
+
+    /// The error, for its status_code(), code(), detail(), fields() and headers().
+    /// Throws: std::logic_error on a default-constructed read_error (a programming error).
+    const http_error& get() const {
+        if (!error_)
+            throw std::logic_error("rampart::validation: read_error holds no error");
+        return *error_;
+    }
+    const http_error* operator->() const { return &get(); }
+
+    /// Throws the error as read() would have: the original exception type.
+    /// Throws: the error (the client's, 4xx).
+    [[noreturn]] void rethrow() const {
+        if (thrown_)
+            std::rethrow_exception(thrown_);
+        throw get();
+    }
+
+private:
+    std::exception_ptr thrown_;
+    std::shared_ptr<const http_error> error_; // shared: result::error() answers copies
+};
+
+/// Boost.System's hook for read_result<T>::value(): an error result rethrows its error.
+[[noreturn]] inline void throw_exception_from_error(const read_error& e,
+                                                    const boost::source_location&) {
+    e.rethrow();
+}
+
+/// What try_read() answers: the value, or the client's error.
+template <class T>
+using read_result = boost::system::result<T, read_error>;
+
+/** Reads the request body as read() does, but answers the client's errors (415, 413, 400, or
+    any http_error below 500 a validator throws) as the error of the result instead of
+    throwing them: for a handler that answers them its own way.
+
+    `.value()` on an error result rethrows that error, so `(co_await try_read(ctx, s)).value()`
+    behaves as read().
+
+    Throws: what a validator throws other than a client's http_error (a database outage, a
+    bug, a 5xx), as is; std::bad_alloc.
+
+    @code
+    auto order = co_await rampart::validation::try_read(ctx, order_schema);
+    if (!order && order.error()->status_code() == 415)
+        co_return plain_text_hint(ctx); // the caller's own answer
+    @endcode
+*/
+template <class Schema>
+asio::awaitable<read_result<typename Schema::value_type>> try_read(context& ctx, const Schema& s,
+                                                                   read_options options = {}) {
+    using result = read_result<typename Schema::value_type>;
+    try {
+        auto value = co_await read(ctx, s, options);
+        co_return result(std::move(value));
+    } catch (const http_error& e) {
+        if (e.status_code() >= 500)
+            throw;
+        co_return result(boost::system::in_place_error, read_error(e));
+    }
 }
 
 } // namespace rampart::validation

@@ -4,6 +4,7 @@
 #include <rampart/errors/http_error.hpp>
 #include <rampart/validation/document.hpp>
 #include <rampart/validation/field.hpp>
+#include <rampart/validation/json_schema.hpp>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/describe/members.hpp>
@@ -95,13 +96,18 @@ public:
             policy_, std::move(unknown_message_));
     }
 
-    /// Validates a parsed document into a `T`. Throws validation_error with every field error.
-    /// Only for schemas without asynchronous validators (use validate_async for those).
+    /// Validates a parsed document into a `T`. Only for schemas without asynchronous
+    /// validators (use validate_async for those: calling this one does not compile).
+    /// Throws: validation_error (400, the client's) with every field error; whatever a
+    /// synchronous validator throws, as is.
     T validate(const document& doc) const { return validate_root(doc.root(), &doc); }
     /// Validates an already-built JSON value (decimals then come from doubles' shortest text).
+    /// Throws: as validate(const document&).
     T validate(const boost::json::value& jv) const { return validate_root(jv, nullptr); }
 
     /// Parses `body` (see parse_json for the limits and errors) and validates it.
+    /// Throws: payload_too_large (413) and parse_error (400) from parse_json, then as
+    /// validate(): all the client's errors, except what a validator throws.
     T parse(std::string_view body, const parse_limits& limits = {}) const {
         return validate(parse_json(body, limits));
     }
@@ -111,8 +117,9 @@ public:
     /// declared and, within a field, the order they were added; each runs for its field when
     /// that field passed, even when other fields failed, so one answer holds every field error.
     /// Object validators then run, in order, only when no field failed.
-    /// Throws validation_error with every error found; an exception a validator throws (a
-    /// database outage, a bug) propagates as is, and no later validator runs.
+    /// Throws: validation_error (400, the client's) with every error found; an exception a
+    /// validator throws (a database outage, a bug) propagates as is, and no later validator
+    /// runs.
     boost::asio::awaitable<T> validate_async(const document& doc) const {
         return validate_root_async(doc.root(), &doc);
     }
@@ -285,14 +292,15 @@ template <class T, class D>
 auto described_field() {
     using M = std::remove_cvref_t<decltype(std::declval<T&>().*D::pointer)>;
     using base = typename optional_traits<M>::type;
-    if constexpr (scalar<base> || vector_traits<base>::is_vector)
-        return field(D::pointer, D::name);
-    else
+    if constexpr (boost::describe::has_describe_members<base>::value)
         return field(D::pointer, D::name, described_schema<base>());
+    else
+        return field(D::pointer, D::name);
 }
 } // namespace detail
 
-/** A schema for `T` from its fields' declarations, in the order given.
+/** A schema for `T` from its fields' declarations, in the order given. Each must be a
+    field_of<T> (a field of another struct is refused here, at the call).
 
     @code
     auto order_schema = schema<order_in>(
@@ -301,9 +309,7 @@ auto described_field() {
     @endcode
 */
 template <class T, class... Fields>
-auto schema(Fields... fields) {
-    static_assert(((std::same_as<typename Fields::owner_type, T>)&&...),
-                  "every field of schema<T> must be a member of T");
+requires(field_of<Fields, T>&&...) auto schema(Fields... fields) {
     return schema_def<T, std::tuple<Fields...>, std::tuple<>>(
         std::tuple<Fields...>(std::move(fields)...));
 }
@@ -318,16 +324,6 @@ auto described_schema() {
     return [&]<class... D>(boost::mp11::mp_list<D...>) {
         return schema<T>(detail::described_field<T, D>()...);
     }(boost::mp11::mp_rename<members, boost::mp11::mp_list>{});
-}
-
-/// The draft 2020-12 JSON Schema document of a write schema (or a read shape).
-template <class S>
-boost::json::object json_schema(const S& s) {
-    boost::json::object out;
-    out["$schema"] = "https://json-schema.org/draft/2020-12/schema";
-    for (auto& kv : s.json_schema_object())
-        out[kv.key()] = kv.value();
-    return out;
 }
 
 } // namespace rampart::validation
