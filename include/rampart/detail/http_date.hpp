@@ -16,9 +16,12 @@ namespace rampart::detail {
 inline constexpr std::size_t http_date_size = 29;
 
 /// Writes `t` as an IMF-fixdate (RFC 9110 section 5.6.7), the form of the `Date` header, into
-/// `out`. Exact for every date from year 1 to 9999; never allocates.
-inline void format_http_date(std::chrono::system_clock::time_point t,
-                             std::array<char, http_date_size>& out) noexcept {
+/// `out`. Exact for every date from year 1 to 9999 that the time point's type can hold (a
+/// `sys_seconds` holds them all; a nanosecond `system_clock::time_point` ends in 2262); never
+/// allocates.
+template <class Duration>
+void format_http_date(std::chrono::time_point<std::chrono::system_clock, Duration> t,
+                      std::array<char, http_date_size>& out) noexcept {
     using namespace std::chrono;
     auto secs = floor<seconds>(t).time_since_epoch().count();
     std::int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
@@ -67,7 +70,8 @@ inline void format_http_date(std::chrono::system_clock::time_point t,
 }
 
 /// `t` as an IMF-fixdate string.
-inline std::string http_date(std::chrono::system_clock::time_point t) {
+template <class Duration>
+std::string http_date(std::chrono::time_point<std::chrono::system_clock, Duration> t) {
     std::array<char, http_date_size> text;
     format_http_date(t, text);
     return {text.data(), text.size()};

@@ -16,7 +16,8 @@ namespace rampart {
 /// The length of an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`): 29.
 using detail::http_date_size;
 /// Writes a time as an IMF-fixdate (RFC 9110 section 5.6.7), the form of the `Date` header,
-/// into a `std::array<char, http_date_size>`. Exact from year 1 to 9999; never allocates.
+/// into a `std::array<char, http_date_size>`. Exact from year 1 to 9999 for a `sys_seconds`
+/// (a nanosecond `system_clock::time_point` ends in 2262); never allocates.
 using detail::format_http_date;
 /// A time as an IMF-fixdate string.
 using detail::http_date;
