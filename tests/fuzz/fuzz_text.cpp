@@ -11,6 +11,7 @@
 #include <rampart/detail/http_date.hpp>
 #include <rampart/detail/percent.hpp>
 #include <rampart/detail/strict_json.hpp>
+#include <rampart/detail/utf8.hpp>
 #include <rampart/redis/options.hpp>
 #include <rampart/router/uri.hpp>
 #include <rampart/validation/detail/text.hpp>
@@ -123,6 +124,12 @@ void fuzz_callers(std::string_view in) {
         check(port >= -1 && port <= 65535);
     }
     (void)rampart::is_valid_host(in);
+    if (auto length = d::utf8_length(in)) {
+        bool ascii = true;
+        for (char c : in)
+            ascii = ascii && static_cast<unsigned char>(c) < 0x80;
+        check(*length <= in.size() && (*length == in.size()) == ascii);
+    }
     try {
         (void)rampart::redis::parse_url(in);
     } catch (const rampart::redis::url_error&) {

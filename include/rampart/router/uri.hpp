@@ -4,6 +4,7 @@
 #include <rampart/detail/ascii.hpp>
 #include <rampart/detail/authority.hpp>
 #include <rampart/detail/percent.hpp>
+#include <rampart/detail/utf8.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -83,41 +84,7 @@ inline std::size_t percent_decode(std::string_view in, char* out, segment_error&
 
 /// Whether `s` is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
 inline bool is_utf8(std::string_view s) noexcept {
-    std::size_t i = 0;
-    while (i < s.size()) {
-        auto c = static_cast<unsigned char>(s[i]);
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t len;
-        std::uint32_t cp;
-        if ((c & 0xE0) == 0xC0) {
-            len = 2;
-            cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3;
-            cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (i + len > s.size())
-            return false;
-        for (std::size_t k = 1; k < len; ++k) {
-            auto cc = static_cast<unsigned char>(s[i + k]);
-            if ((cc & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (cc & 0x3F);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += len;
-    }
-    return true;
+    return utf8_length(s).has_value();
 }
 
 /// Header-value trimming under the name router.hpp uses; detail::trim_ows is the one
