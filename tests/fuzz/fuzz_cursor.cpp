@@ -1,6 +1,7 @@
 // libFuzzer target: cursor decoding must refuse junk cleanly, never crash, and accept only what
 // round-trips. Also drives the query-string parsing the paginator does before decoding.
 
+#include <rampart/detail/base64url.hpp>
 #include <rampart/pagination/cursor.hpp>
 #include <rampart/pagination/detail/query.hpp>
 
@@ -35,16 +36,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     // Unsigned payloads reach the parser only after the tag check; exercise the strict base64
     // decoder and the query parser directly too.
-    if (auto raw = pg::detail::base64url_decode(input)) {
-        if (pg::detail::base64url_encode(*raw) != input)
+    if (auto raw = rampart::detail::base64url_decode(input)) {
+        if (rampart::detail::base64url_encode(*raw) != input)
             std::abort();
     }
     auto params = pg::detail::parse_query(input);
     try {
-        auto v = pg::detail::single_value(params, "cursor", "cursor", "Invalid cursor.");
+        auto v = pg::detail::single_value(params, "cursor", "cursor", "Invalid cursor.",
+                                          "Invalid cursor.");
         if (v)
             (void)codec().decode(*v, "items");
-        auto size_text = pg::detail::single_value(params, "page_size", "page_size", "dup");
+        auto size_text = pg::detail::single_value(params, "page_size", "page_size", "dup",
+                                                  pg::detail::not_an_integer);
         if (size_text)
             (void)pg::detail::parse_bounded("page_size", *size_text, 1, 100);
     } catch (const rampart::validation_error&) {

@@ -32,8 +32,8 @@ pg::key sample_key() {
 } // namespace
 
 TEST_CASE("base64url is strict: one encoding per byte string", "[pagination]") {
-    using pg::detail::base64url_decode;
-    using pg::detail::base64url_encode;
+    using rampart::detail::base64url_decode;
+    using rampart::detail::base64url_encode;
     for (std::string s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar",
                                                   std::string("\0\xff\xfe", 3)})
         CHECK(base64url_decode(base64url_encode(s)) == s);
@@ -47,7 +47,7 @@ TEST_CASE("base64url is strict: one encoding per byte string", "[pagination]") {
 }
 
 TEST_CASE("the prepared HMAC-SHA256 matches RFC 4231", "[pagination]") {
-    auto hex = [](const pg::detail::hmac_sha256::tag& t) {
+    auto hex = [](const rampart::detail::hmac_sha256::tag& t) {
         std::string out;
         for (unsigned char c : t) {
             out += "0123456789abcdef"[c >> 4];
@@ -55,10 +55,10 @@ TEST_CASE("the prepared HMAC-SHA256 matches RFC 4231", "[pagination]") {
         }
         return out;
     };
-    pg::detail::hmac_sha256 jefe("Jefe");
+    rampart::detail::hmac_sha256 jefe("Jefe");
     CHECK(hex(jefe.sign({"what do ya want ", "for nothing?"})) ==
           "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
-    pg::detail::hmac_sha256 long_key(std::string(131, '\xaa'));
+    rampart::detail::hmac_sha256 long_key(std::string(131, '\xaa'));
     CHECK(hex(long_key.sign({"Test Using Larger Than Block-Size Key - Hash Key First"})) ==
           "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
 }
@@ -84,7 +84,7 @@ TEST_CASE("every tampered cursor is refused", "[pagination]") {
     REQUIRE(codec.decode(token, "items") == c);
 
     SECTION("any character changed") {
-        const std::string alphabet = pg::detail::base64url_alphabet;
+        const std::string alphabet = rampart::detail::base64url_alphabet;
         for (std::size_t i = 0; i < token.size(); ++i)
             for (char replacement : {'A', 'B', 'f', '_', '9'}) {
                 if (token[i] == replacement)
@@ -95,11 +95,11 @@ TEST_CASE("every tampered cursor is refused", "[pagination]") {
             }
     }
     SECTION("any bit of the decoded bytes flipped") {
-        auto raw = *pg::detail::base64url_decode(token);
+        auto raw = *rampart::detail::base64url_decode(token);
         for (std::size_t i = 0; i < raw.size() * 8; ++i) {
             std::string r = raw;
             r[i / 8] = static_cast<char>(r[i / 8] ^ (1 << (i % 8)));
-            CHECK_FALSE(codec.decode(pg::detail::base64url_encode(r), "items"));
+            CHECK_FALSE(codec.decode(rampart::detail::base64url_encode(r), "items"));
         }
     }
     SECTION("truncated or extended") {
@@ -132,7 +132,7 @@ TEST_CASE("every tampered cursor is refused", "[pagination]") {
         // Well-formed payload, no valid tag.
         std::string payload("\x01\x00\x01\x01\x00\x00\x00\x00\x00\x00\x00\x07", 12);
         payload += std::string(32, '\0');
-        CHECK_FALSE(codec.decode(pg::detail::base64url_encode(payload), "items"));
+        CHECK_FALSE(codec.decode(rampart::detail::base64url_encode(payload), "items"));
     }
     SECTION("oversize, refused before decoding") {
         CHECK_FALSE(codec.decode(std::string(513, 'A'), "items"));

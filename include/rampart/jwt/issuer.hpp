@@ -2,7 +2,7 @@
 #define RAMPART_JWT_ISSUER_HPP
 
 #include <rampart/core/clock.hpp>
-#include <rampart/jwt/detail/base64url.hpp>
+#include <rampart/jwt/detail/base64url.hpp> // token_service.hpp still uses the jwt::detail names
 #include <rampart/jwt/key.hpp>
 
 #include <boost/json/object.hpp>
@@ -83,7 +83,7 @@ public:
         if (!key_.kid().empty())
             header_ += ",\"kid\":" + boost::json::serialize(boost::json::value(key_.kid()));
         header_ += ",\"typ\":\"JWT\"}";
-        header_ = detail::base64url_encode(header_);
+        header_ = rampart::detail::base64url_encode(header_);
     }
 
     /** A token of `token_type` valid for `lifetime` from now, carrying `claims` after the
@@ -137,10 +137,10 @@ public:
     std::string sign(const boost::json::object& claims) const {
         std::string token = header_;
         token += '.';
-        detail::base64url_encode(boost::json::serialize(claims), token);
+        rampart::detail::base64url_encode(boost::json::serialize(claims), token);
         std::string signature = key_.sign(token);
         token += '.';
-        detail::base64url_encode(signature, token);
+        rampart::detail::base64url_encode(signature, token);
         return token;
     }
 

@@ -3,7 +3,7 @@
 
 #include <rampart/core/context.hpp>
 #include <rampart/core/response.hpp>
-#include <rampart/jwt/detail/strict_json.hpp>
+#include <rampart/detail/strict_json.hpp>
 #include <rampart/jwt/key_set.hpp>
 
 #include <boost/json/array.hpp>
@@ -57,7 +57,7 @@ inline key_set from_jwks(const boost::json::object& doc, const jwk_options& opti
 /// from_jwks over JSON text (strict: duplicate members refused).
 inline key_set parse_jwks(std::string_view text, const jwk_options& options = {}) {
     boost::json::object doc;
-    if (detail::parse_object(text, doc) != detail::json_status::ok)
+    if (rampart::detail::parse_object(text, doc) != rampart::detail::json_status::ok)
         throw jwks_error("rampart::jwt: the JWKS is not a valid JSON object");
     return from_jwks(doc, options);
 }

@@ -4,7 +4,7 @@
 // Shared secrets for a service that has none configured: made from the system's random
 // generator, kept in a file only its owner can read, and turned into separate keys per purpose.
 
-#include <rampart/jwt/detail/base64url.hpp>
+#include <rampart/detail/base64url.hpp>
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -35,7 +35,7 @@ inline std::string generate_secret(std::size_t bytes = 48) {
     std::vector<unsigned char> random(bytes);
     if (bytes > 0 && RAND_bytes(random.data(), static_cast<int>(bytes)) != 1)
         throw std::runtime_error("rampart: the random generator failed");
-    return detail::base64url_encode(
+    return rampart::detail::base64url_encode(
         std::string_view(reinterpret_cast<const char*>(random.data()), random.size()));
 }
 

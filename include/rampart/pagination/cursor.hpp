@@ -2,8 +2,8 @@
 #define RAMPART_PAGINATION_CURSOR_HPP
 
 #include <rampart/core/clock.hpp>
-#include <rampart/pagination/detail/base64url.hpp>
-#include <rampart/pagination/detail/hmac.hpp>
+#include <rampart/detail/base64url.hpp>
+#include <rampart/detail/hmac.hpp>
 #include <rampart/pagination/ordering.hpp>
 
 #include <array>
@@ -110,7 +110,7 @@ public:
         auto prefix = scope_prefix(scope);
         auto t = keys_.front().sign({{prefix.data(), prefix.size()}, scope, payload});
         payload.append(reinterpret_cast<const char*>(t.data()), t.size());
-        std::string token = detail::base64url_encode(payload);
+        std::string token = rampart::detail::base64url_encode(payload);
         if (token.size() > max_length_)
             throw std::invalid_argument("pagination: cursor longer than max_length");
         return token;
@@ -122,17 +122,18 @@ public:
     std::optional<cursor> decode(std::string_view token, std::string_view scope) const {
         if (token.size() > max_length_ || token.size() < min_token_length)
             return std::nullopt;
-        auto raw = detail::base64url_decode(token);
-        if (!raw || raw->size() < min_payload + detail::hmac_sha256::size)
+        auto raw = rampart::detail::base64url_decode(token);
+        if (!raw || raw->size() < min_payload + rampart::detail::hmac_sha256::size)
             return std::nullopt;
         std::string_view bytes(*raw);
-        std::string_view payload = bytes.substr(0, bytes.size() - detail::hmac_sha256::size);
+        std::string_view payload =
+            bytes.substr(0, bytes.size() - rampart::detail::hmac_sha256::size);
         auto presented = reinterpret_cast<const unsigned char*>(bytes.data() + payload.size());
         auto prefix = scope_prefix(scope);
         bool verified = false;
         for (const auto& k : keys_) {
             auto expected = k.sign({{prefix.data(), prefix.size()}, scope, payload});
-            verified |= detail::tags_equal(expected.data(), presented, expected.size());
+            verified |= rampart::detail::tags_equal(expected.data(), presented, expected.size());
         }
         if (!verified)
             return std::nullopt;
@@ -254,7 +255,7 @@ private:
     }
 
     Clock clock_;
-    std::vector<detail::hmac_sha256> keys_;
+    std::vector<rampart::detail::hmac_sha256> keys_;
     std::optional<std::chrono::seconds> max_age_;
     std::size_t max_length_;
 };

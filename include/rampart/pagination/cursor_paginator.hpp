@@ -204,7 +204,7 @@ private:
         if (!options_.page_size_param.empty()) {
             auto text =
                 detail::single_value(p.params, options_.page_size_param, options_.page_size_param,
-                                     "Give the page size only once.");
+                                     "Give the page size only once.", detail::not_an_integer);
             if (text)
                 p.page_size = detail::parse_bounded(options_.page_size_param, *text, 1,
                                                     options_.max_page_size);
@@ -212,7 +212,7 @@ private:
         std::optional<std::string> token;
         try {
             token = detail::single_value(p.params, options_.cursor_param, options_.cursor_param,
-                                         "Invalid cursor.");
+                                         "Invalid cursor.", "Invalid cursor.");
         } catch (const validation_error&) {
             invalid_cursor();
         }

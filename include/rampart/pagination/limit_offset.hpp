@@ -112,11 +112,11 @@ private:
         out.results_key = options_.results_key;
         out.limit = options_.default_limit;
         auto limit = detail::single_value(params, options_.limit_param, options_.limit_param,
-                                          "Give the limit only once.");
+                                          "Give the limit only once.", detail::not_an_integer);
         if (limit)
             out.limit = detail::parse_bounded(options_.limit_param, *limit, 1, options_.max_limit);
         auto offset = detail::single_value(params, options_.offset_param, options_.offset_param,
-                                           "Give the offset only once.");
+                                           "Give the offset only once.", detail::not_an_integer);
         if (offset)
             out.offset =
                 detail::parse_bounded(options_.offset_param, *offset, 0, options_.max_offset);

@@ -1,6 +1,7 @@
 #ifndef RAMPART_REDIS_OPTIONS_HPP
 #define RAMPART_REDIS_OPTIONS_HPP
 
+#include <rampart/detail/percent.hpp>
 #include <rampart/redis/error.hpp>
 
 #include <chrono>
@@ -8,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace rampart::redis {
 
@@ -47,33 +49,13 @@ struct options {
 
 namespace detail {
 
-inline int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-inline std::string percent_decode(std::string_view s, const char* what) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] != '%') {
-            out += s[i];
-            continue;
-        }
-        const bool complete = i + 2 < s.size();
-        const int hi = complete ? hex_value(s[i + 1]) : -1;
-        const int lo = complete ? hex_value(s[i + 2]) : -1;
-        if (hi < 0 || lo < 0)
-            throw url_error(std::string("invalid redis URL: bad percent-escape in the ") + what);
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-    }
-    return out;
+/// Percent-decodes a user name or password; a bad escape throws url_error (what the caller
+/// named, never the text itself).
+inline std::string decode_userinfo(std::string_view s, const char* what) {
+    auto out = rampart::detail::percent_decode(s, {.allow_nul = true});
+    if (!out)
+        throw url_error(std::string("invalid redis URL: bad percent-escape in the ") + what);
+    return std::move(*out);
 }
 
 inline bool parse_decimal(std::string_view s, std::uint64_t max, std::uint64_t& out) noexcept {
@@ -126,10 +108,10 @@ inline options parse_url(std::string_view url) {
         auto colon = userinfo.find(':');
         if (colon == std::string_view::npos) {
             // `redis://secret@host` is how some tools write a password alone.
-            o.password = detail::percent_decode(userinfo, "password");
+            o.password = detail::decode_userinfo(userinfo, "password");
         } else {
-            o.username = detail::percent_decode(userinfo.substr(0, colon), "user name");
-            o.password = detail::percent_decode(userinfo.substr(colon + 1), "password");
+            o.username = detail::decode_userinfo(userinfo.substr(0, colon), "user name");
+            o.password = detail::decode_userinfo(userinfo.substr(colon + 1), "password");
         }
         if (o.password.empty())
             throw url_error("invalid redis URL: empty password after '@'");

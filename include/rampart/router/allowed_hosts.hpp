@@ -43,7 +43,7 @@ inline std::string_view host_name_part(std::string_view host) noexcept {
 /// A pattern as allowed_hosts keeps it: lower case, no trailing dot. Throws
 /// std::invalid_argument for anything but `*`, a host name, `.domain`, IPv4 or `[IPv6]`.
 inline std::string host_pattern(std::string_view p) {
-    p = trim(p);
+    p = trim_ows(p);
     std::string out;
     for (char c : p)
         out += ascii_lower(c);

@@ -213,7 +213,7 @@ private:
                 throw permission_denied("CORS: origin not allowed.");
             auto requested_field = ctx.req()[http::field::access_control_request_method];
             std::string_view requested =
-                detail::trim(std::string_view{requested_field.data(), requested_field.size()});
+                detail::trim_ows(std::string_view{requested_field.data(), requested_field.size()});
             std::vector<std::string> served = routes.allow(ctx.req());
             bool served_method = false;
             for (const auto& m : served)
@@ -228,7 +228,7 @@ private:
             std::string echoed;
             while (!headers.empty()) {
                 auto comma = headers.find(',');
-                std::string_view h = detail::trim(headers.substr(0, comma));
+                std::string_view h = detail::trim_ows(headers.substr(0, comma));
                 if (!h.empty()) {
                     if (!header_allowed(h))
                         throw permission_denied("CORS: header not allowed.");
@@ -284,7 +284,7 @@ private:
             std::string_view rest = vary;
             while (!rest.empty()) {
                 auto comma = rest.find(',');
-                if (detail::iequals(detail::trim(rest.substr(0, comma)), name))
+                if (detail::iequals(detail::trim_ows(rest.substr(0, comma)), name))
                     return;
                 if (comma == std::string_view::npos)
                     break;

@@ -1,8 +1,9 @@
 #ifndef RAMPART_ROUTER_DEPRECATION_HPP
 #define RAMPART_ROUTER_DEPRECATION_HPP
 
+#include <rampart/detail/http_date.hpp>
+
 #include <chrono>
-#include <cstdio>
 #include <optional>
 #include <string>
 
@@ -28,23 +29,8 @@ struct deprecation {
     bool gone_after_sunset = false;
 };
 
-/// `Sun, 06 Nov 1994 08:49:37 GMT` (RFC 9110 IMF-fixdate).
-inline std::string http_date(std::chrono::sys_seconds t) {
-    using namespace std::chrono;
-    static constexpr const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-    static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    auto day = floor<std::chrono::days>(t);
-    year_month_day ymd{day};
-    weekday wd{day};
-    hh_mm_ss<seconds> hms{t - day};
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%s, %02u %s %04d %02d:%02d:%02d GMT", days[wd.c_encoding()],
-                  static_cast<unsigned>(ymd.day()), months[static_cast<unsigned>(ymd.month()) - 1],
-                  static_cast<int>(ymd.year()), static_cast<int>(hms.hours().count()),
-                  static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()));
-    return buf;
-}
+/// `Sun, 06 Nov 1994 08:49:37 GMT` (RFC 9110 IMF-fixdate), as the `Sunset` header wants it.
+using detail::http_date;
 
 } // namespace rampart
 

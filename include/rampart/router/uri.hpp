@@ -1,6 +1,11 @@
 #ifndef RAMPART_ROUTER_URI_HPP
 #define RAMPART_ROUTER_URI_HPP
 
+#include <rampart/detail/ascii.hpp>
+#include <rampart/detail/authority.hpp>
+#include <rampart/detail/percent.hpp>
+#include <rampart/detail/utf8.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -15,20 +20,8 @@ namespace rampart {
     never changes the shape of the URL it is put in.
 */
 inline std::string percent_encode(std::string_view s) {
-    static constexpr char hex[] = "0123456789ABCDEF";
     std::string out;
-    out.reserve(s.size());
-    for (unsigned char c : s) {
-        bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                          (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
-        if (unreserved) {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 0xF];
-        }
-    }
+    detail::percent_encode_append(out, s, detail::is_unreserved);
     return out;
 }
 
@@ -41,34 +34,17 @@ inline std::string percent_encode(std::string_view s) {
 inline bool is_valid_host(std::string_view host) noexcept {
     if (host.empty() || host.size() > 255)
         return false;
-    std::string_view name = host;
-    std::string_view port;
-    if (host.front() == '[') {
-        auto close = host.find(']');
-        if (close == std::string_view::npos || close < 3)
+    detail::host_port parts;
+    if (!detail::split_host_port(host, parts))
+        return false;
+    if (parts.ip_literal) {
+        if (parts.host.size() < 2)
             return false;
-        for (char c : host.substr(1, close - 1)) {
-            bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
-                      c == ':' || c == '.';
-            if (!ok)
+        for (char c : parts.host)
+            if (detail::hex_value(c) < 0 && c != ':' && c != '.')
                 return false;
-        }
-        std::string_view rest = host.substr(close + 1);
-        if (!rest.empty()) {
-            if (rest.front() != ':')
-                return false;
-            port = rest.substr(1);
-            if (port.empty())
-                return false;
-        }
-        name = {};
-    } else if (auto colon = host.find(':'); colon != std::string_view::npos) {
-        name = host.substr(0, colon);
-        port = host.substr(colon + 1);
-        if (port.empty())
-            return false;
-    }
-    if (host.front() != '[') {
+    } else {
+        std::string_view name = parts.host;
         if (name.empty() || name.front() == '.' || name.front() == '-')
             return false;
         char previous = 0;
@@ -80,123 +56,41 @@ inline bool is_valid_host(std::string_view host) noexcept {
             previous = c;
         }
     }
-    if (!port.empty()) {
-        if (port.size() > 5)
-            return false;
-        unsigned value = 0;
-        for (char c : port) {
-            if (c < '0' || c > '9')
-                return false;
-            value = value * 10 + static_cast<unsigned>(c - '0');
-        }
-        if (value > 65535)
-            return false;
-    }
-    return true;
+    return parts.port.empty() || detail::port_value(parts.port) >= 0;
 }
 
 namespace detail {
-
-inline int hex_digit(char c) noexcept {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /// Why a path segment was refused.
 enum class segment_error { none, malformed_escape, nul_byte, not_utf8 };
 
 /// Decodes one segment's `%XX` escapes into `out` (room for `in.size()` bytes) and returns the
-/// decoded length. `+` stays `+` (that rule is for forms, not paths).
+/// decoded length. `+` stays `+` (that rule is for forms, not paths). A thin adapter over
+/// detail::percent_decode_into that names the refusal in the router's terms.
 inline std::size_t percent_decode(std::string_view in, char* out, segment_error& error) noexcept {
     std::size_t n = 0;
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        char c = in[i];
-        if (c == '%') {
-            if (i + 2 >= in.size()) {
-                error = segment_error::malformed_escape;
-                return 0;
-            }
-            int hi = hex_digit(in[i + 1]);
-            int lo = hex_digit(in[i + 2]);
-            if (hi < 0 || lo < 0) {
-                error = segment_error::malformed_escape;
-                return 0;
-            }
-            c = static_cast<char>(hi * 16 + lo);
-            if (c == '\0') {
-                error = segment_error::nul_byte;
-                return 0;
-            }
-            i += 2;
-        }
-        out[n++] = c;
+    switch (percent_decode_into(in, out, n)) {
+    case percent_error::none:
+        return n;
+    case percent_error::bad_escape:
+        error = segment_error::malformed_escape;
+        return 0;
+    case percent_error::nul_byte:
+        error = segment_error::nul_byte;
+        return 0;
     }
-    return n;
+    return 0;
 }
 
 /// Whether `s` is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
 inline bool is_utf8(std::string_view s) noexcept {
-    std::size_t i = 0;
-    while (i < s.size()) {
-        auto c = static_cast<unsigned char>(s[i]);
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t len;
-        std::uint32_t cp;
-        if ((c & 0xE0) == 0xC0) {
-            len = 2;
-            cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3;
-            cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (i + len > s.size())
-            return false;
-        for (std::size_t k = 1; k < len; ++k) {
-            auto cc = static_cast<unsigned char>(s[i + k]);
-            if ((cc & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (cc & 0x3F);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += len;
-    }
-    return true;
+    return utf8_length(s).has_value();
 }
 
-inline char ascii_lower(char c) noexcept {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-inline bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (ascii_lower(a[i]) != ascii_lower(b[i]))
-            return false;
-    return true;
-}
-
-inline std::string_view trim(std::string_view s) noexcept {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
+/// Header-value trimming under the name router.hpp uses; detail::trim_ows is the one
+/// implementation (this forwarder goes once router.hpp calls trim_ows itself).
+constexpr std::string_view trim(std::string_view s) noexcept {
+    return trim_ows(s);
 }
 
 /// A request target split per RFC 9112 section 3.2: origin-form (`/p?q`), absolute-form
@@ -217,9 +111,9 @@ inline parsed_target parse_target(std::string_view target) noexcept {
     std::string_view rest = target;
     if (!rest.empty() && rest.front() != '/') {
         std::size_t scheme_end;
-        if (rest.size() >= 7 && iequals(rest.substr(0, 7), "http://"))
+        if (istarts_with(rest, "http://"))
             scheme_end = 7;
-        else if (rest.size() >= 8 && iequals(rest.substr(0, 8), "https://"))
+        else if (istarts_with(rest, "https://"))
             scheme_end = 8;
         else
             return t;

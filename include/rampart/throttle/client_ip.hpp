@@ -3,6 +3,7 @@
 
 #include <rampart/core/context.hpp>
 #include <rampart/core/middleware.hpp>
+#include <rampart/detail/ascii.hpp>
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/beast/core/string.hpp>
@@ -179,8 +180,8 @@ private:
                 std::size_t comma = v.substr(window).rfind(',');
                 if (comma == std::string_view::npos && window > 0)
                     return std::nullopt;
-                std::string_view member =
-                    trim(comma == std::string_view::npos ? v : v.substr(window + comma + 1));
+                std::string_view member = rampart::detail::trim_ows(
+                    comma == std::string_view::npos ? v : v.substr(window + comma + 1));
                 if (!member.empty() && --wanted == 0)
                     return parse_member(member);
                 if (comma == std::string_view::npos)
@@ -189,14 +190,6 @@ private:
             }
         }
         return std::nullopt; // fewer members than proxies
-    }
-
-    static std::string_view trim(std::string_view s) noexcept {
-        while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-            s.remove_prefix(1);
-        while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-            s.remove_suffix(1);
-        return s;
     }
 
     asio::ip::address mask(asio::ip::address a) const {

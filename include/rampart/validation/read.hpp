@@ -2,6 +2,7 @@
 #define RAMPART_VALIDATION_READ_HPP
 
 #include <rampart/core/context.hpp>
+#include <rampart/detail/ascii.hpp>
 #include <rampart/errors/http_error.hpp>
 #include <rampart/validation/document.hpp>
 #include <rampart/validation/schema.hpp>
@@ -20,63 +21,39 @@
 
 namespace rampart::validation {
 
-namespace detail {
-
-inline char ascii_lower(char c) noexcept {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-inline bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (ascii_lower(a[i]) != ascii_lower(b[i]))
-            return false;
-    return true;
-}
-
-inline std::string_view trim_ows(std::string_view s) noexcept {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
-}
-
-} // namespace detail
-
 /** Whether a Content-Type value names JSON: `application/json` or `application/<x>+json`,
     in any case, with any parameters, as long as a `charset` parameter (if any) is UTF-8 (the
     only encoding RFC 8259 allows between systems).
 */
 inline bool is_json_media_type(std::string_view content_type) noexcept {
     std::size_t semi = content_type.find(';');
-    std::string_view type = detail::trim_ows(content_type.substr(0, semi));
+    std::string_view type = rampart::detail::trim_ows(content_type.substr(0, semi));
     std::size_t slash = type.find('/');
     if (slash == std::string_view::npos)
         return false;
     std::string_view top = type.substr(0, slash);
     std::string_view sub = type.substr(slash + 1);
-    if (!detail::iequals(top, "application"))
+    if (!rampart::detail::iequals(top, "application"))
         return false;
-    bool json = detail::iequals(sub, "json") ||
-                (sub.size() > 5 && detail::iequals(sub.substr(sub.size() - 5), "+json"));
+    bool json = rampart::detail::iequals(sub, "json") ||
+                (sub.size() > 5 && rampart::detail::iequals(sub.substr(sub.size() - 5), "+json"));
     if (!json)
         return false;
     std::string_view params =
         semi == std::string_view::npos ? std::string_view{} : content_type.substr(semi + 1);
     while (!params.empty()) {
         std::size_t next = params.find(';');
-        std::string_view param = detail::trim_ows(params.substr(0, next));
+        std::string_view param = rampart::detail::trim_ows(params.substr(0, next));
         params = next == std::string_view::npos ? std::string_view{} : params.substr(next + 1);
         std::size_t eq = param.find('=');
         if (eq == std::string_view::npos)
             continue;
-        if (detail::iequals(detail::trim_ows(param.substr(0, eq)), "charset")) {
-            std::string_view value = detail::trim_ows(param.substr(eq + 1));
+        if (rampart::detail::iequals(rampart::detail::trim_ows(param.substr(0, eq)), "charset")) {
+            std::string_view value = rampart::detail::trim_ows(param.substr(eq + 1));
             if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
                 value = value.substr(1, value.size() - 2);
-            if (!detail::iequals(value, "utf-8") && !detail::iequals(value, "utf8"))
+            if (!rampart::detail::iequals(value, "utf-8") &&
+                !rampart::detail::iequals(value, "utf8"))
                 return false;
         }
     }

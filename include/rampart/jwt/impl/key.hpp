@@ -1,7 +1,8 @@
 #ifndef RAMPART_JWT_IMPL_KEY_HPP
 #define RAMPART_JWT_IMPL_KEY_HPP
 
-#include <rampart/jwt/detail/base64url.hpp>
+#include <rampart/detail/base64url.hpp>
+#include <rampart/detail/hmac.hpp>
 #include <rampart/jwt/detail/openssl.hpp>
 
 #include <boost/json/string.hpp>
@@ -22,10 +23,10 @@ namespace detail {
 struct key_material {
     algorithm alg{};
     std::string kid;
-    std::string secret;         // HMAC only; wiped in the destructor
-    mac_ctx_ptr mac;            // HMAC: a context already keyed, duplicated per use
-    pkey_ptr pkey;              // asymmetric only
-    md_ptr md;                  // the digest (null for EdDSA and HMAC)
+    std::string secret;                       // HMAC only; wiped in the destructor
+    std::optional<rampart::detail::hmac> mac; // HMAC: inner/outer states prepared once
+    pkey_ptr pkey;                            // asymmetric only
+    md_ptr md;                                // the digest (null for EdDSA and HMAC)
     md_ctx_ptr verify_template; // RSA/ECDSA: a verify context set up once, copied per use
     bool has_private = false;
 
@@ -168,7 +169,7 @@ inline std::string jwk_member(const boost::json::object& jwk, std::string_view m
                         "\" is missing or not a string");
     const auto& s = it->value().get_string();
     std::string out;
-    if (!base64url_decode({s.data(), s.size()}, out) || out.empty())
+    if (!rampart::detail::base64url_decode({s.data(), s.size()}, out) || out.empty())
         throw key_error("rampart::jwt: JWK member \"" + std::string(member) +
                         "\" is not base64url");
     return out;
@@ -218,18 +219,11 @@ inline key key::hmac(algorithm alg, std::string_view secret, std::string kid,
     m->alg = alg;
     m->kid = std::move(kid);
     m->secret.assign(secret);
-    detail::mac_ptr mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
-    if (!mac)
-        detail::throw_key_error("cannot fetch HMAC");
-    m->mac.reset(EVP_MAC_CTX_new(mac.get()));
-    char digest[16];
-    std::strcpy(digest, detail::digest_name(alg));
-    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-                           OSSL_PARAM_construct_end()};
-    if (!m->mac ||
-        !EVP_MAC_init(m->mac.get(), reinterpret_cast<const unsigned char*>(m->secret.data()),
-                      m->secret.size(), params))
+    try {
+        m->mac.emplace(detail::digest_name(alg), m->secret);
+    } catch (const std::runtime_error&) {
         detail::throw_key_error("cannot key HMAC");
+    }
     m->has_private = true;
     return key{std::move(m)};
 }
@@ -427,7 +421,7 @@ inline boost::json::object key::public_jwk() const {
         throw key_error("rampart::jwt: an HMAC secret has no public JWK");
     boost::json::object jwk;
     EVP_PKEY* pk = m_->pkey.get();
-    auto b64 = [](const std::string& bytes) { return detail::base64url_encode(bytes); };
+    auto b64 = [](const std::string& bytes) { return rampart::detail::base64url_encode(bytes); };
     switch (family(m_->alg)) {
     case key_family::rsa: {
         BIGNUM* n = nullptr;
@@ -539,11 +533,8 @@ inline bool init_digest(EVP_MD_CTX* ctx, const key_material& m, bool signing) no
 
 inline bool hmac_tag(const key_material& m, std::string_view input, unsigned char* out,
                      std::size_t& len) noexcept {
-    mac_ctx_ptr ctx(EVP_MAC_CTX_dup(m.mac.get()));
-    return ctx &&
-           EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(input.data()),
-                          input.size()) &&
-           EVP_MAC_final(ctx.get(), out, &len, EVP_MAX_MD_SIZE);
+    len = m.mac->size();
+    return m.mac->sign({input}, out);
 }
 
 } // namespace detail

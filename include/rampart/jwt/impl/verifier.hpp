@@ -1,8 +1,9 @@
 #ifndef RAMPART_JWT_IMPL_VERIFIER_HPP
 #define RAMPART_JWT_IMPL_VERIFIER_HPP
 
-#include <rampart/jwt/detail/base64url.hpp>
-#include <rampart/jwt/detail/strict_json.hpp>
+#include <rampart/detail/ascii.hpp>
+#include <rampart/detail/base64url.hpp>
+#include <rampart/detail/strict_json.hpp>
 
 #include <algorithm>
 #include <array>
@@ -29,29 +30,14 @@ inline bool split_compact(std::string_view token, compact_parts& out) noexcept {
     return true;
 }
 
-inline bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z')
-            x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z')
-            y = static_cast<char>(y - 'A' + 'a');
-        if (x != y)
-            return false;
-    }
-    return true;
-}
-
 inline std::optional<error> decode_object(std::string_view part, boost::json::object& out) {
     std::string text;
-    if (!base64url_decode(part, text))
+    if (!rampart::detail::base64url_decode(part, text))
         return error::bad_base64;
-    switch (parse_object(text, out)) {
-    case json_status::ok:
+    switch (rampart::detail::parse_object(text, out)) {
+    case rampart::detail::json_status::ok:
         return std::nullopt;
-    case json_status::duplicate_key:
+    case rampart::detail::json_status::duplicate_key:
         return error::duplicate_key;
     default:
         return error::bad_json;
@@ -81,7 +67,8 @@ verify_result verifier<Clock>::try_verify(std::string_view token, const key_set&
         if (!it->value().is_string())
             return error::malformed;
         auto typ = detail::as_view(it->value().get_string());
-        if (!detail::iequals(typ, "JWT") && !detail::iequals(typ, "application/jwt"))
+        if (!rampart::detail::iequals(typ, "JWT") &&
+            !rampart::detail::iequals(typ, "application/jwt"))
             return error::unsupported_typ;
     }
 
@@ -89,7 +76,7 @@ verify_result verifier<Clock>::try_verify(std::string_view token, const key_set&
     if (alg_it == header.end() || !alg_it->value().is_string())
         return error::malformed;
     auto alg_name = detail::as_view(alg_it->value().get_string());
-    if (detail::iequals(alg_name, "none"))
+    if (rampart::detail::iequals(alg_name, "none"))
         return error::alg_none;
     auto alg = algorithm_from_name(alg_name);
     if (!alg)
@@ -136,7 +123,7 @@ verify_result verifier<Clock>::try_verify(std::string_view token, const key_set&
     }
 
     std::string signature;
-    if (!detail::base64url_decode(parts.signature, signature))
+    if (!rampart::detail::base64url_decode(parts.signature, signature))
         return error::bad_base64;
     const key* verified_by = nullptr;
     for (std::size_t i = 0; i < count && !verified_by; ++i)

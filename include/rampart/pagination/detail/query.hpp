@@ -1,6 +1,7 @@
 #ifndef RAMPART_PAGINATION_DETAIL_QUERY_HPP
 #define RAMPART_PAGINATION_DETAIL_QUERY_HPP
 
+#include <rampart/detail/percent.hpp>
 #include <rampart/errors/http_error.hpp>
 
 #include <cstddef>
@@ -11,6 +12,9 @@
 
 namespace rampart::pagination::detail {
 
+/// The 400 message for a page size, limit or offset that is not a whole number.
+inline constexpr std::string_view not_an_integer = "A valid integer is required.";
+
 /// One `name=value` of a query string: raw (as sent) and the decoded name.
 struct query_param {
     std::string_view raw;
@@ -18,34 +22,14 @@ struct query_param {
     std::string_view raw_value;
 };
 
-inline int hex_digit(char c) noexcept {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+/// application/x-www-form-urlencoded decoding (`+` is a space); nullopt on a bad escape or
+/// `%00`, which no page parameter can contain.
+inline std::optional<std::string> form_decode(std::string_view s) {
+    return rampart::detail::percent_decode(s, {.plus_is_space = true});
 }
 
-/// application/x-www-form-urlencoded decoding; a malformed `%` escape is kept literally.
-inline std::string form_decode(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '+') {
-            out += ' ';
-        } else if (s[i] == '%' && i + 2 < s.size() && hex_digit(s[i + 1]) >= 0 &&
-                   hex_digit(s[i + 2]) >= 0) {
-            out += static_cast<char>(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
-            i += 2;
-        } else {
-            out += s[i];
-        }
-    }
-    return out;
-}
-
+/** The parameters of a query string, in order. A name that does not decode (a bad escape) is
+    kept as sent: it then matches no page parameter, and is still copied into links as is. */
 inline std::vector<query_param> parse_query(std::string_view query) {
     std::vector<query_param> out;
     while (!query.empty()) {
@@ -57,47 +41,40 @@ inline std::vector<query_param> parse_query(std::string_view query) {
         auto eq = part.find('=');
         auto name = part.substr(0, eq);
         auto value = eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1);
-        out.push_back({part, form_decode(name), value});
+        auto decoded = form_decode(name);
+        out.push_back({part, decoded ? std::move(*decoded) : std::string(name), value});
     }
     return out;
 }
 
-/// The decoded value of `name`, nullopt when absent; 400 on `field` when given more than once.
+/** The decoded value of `name`, nullopt when absent. Throws validation_error on `field`: with
+    `duplicate_message` when given more than once, with `invalid_message` when the value has a
+    bad escape (the message the caller gives for an unparsable value, so a client sees the same
+    400 as for any other malformed value). */
 inline std::optional<std::string> single_value(const std::vector<query_param>& params,
                                                std::string_view name, std::string_view field,
-                                               std::string_view duplicate_message) {
-    std::optional<std::string> found;
+                                               std::string_view duplicate_message,
+                                               std::string_view invalid_message) {
+    const query_param* found = nullptr;
     for (const auto& p : params) {
         if (p.name != name)
             continue;
         if (found)
             throw validation_error(field, std::string(duplicate_message));
-        found = form_decode(p.raw_value);
+        found = &p;
     }
-    return found;
-}
-
-/// Whether `c` may stand unescaped in a URL's path or query.
-inline bool url_safe(char c) noexcept {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    return std::string_view("-._~!$&'()*+,;=:@/?%").find(c) != std::string_view::npos;
+    if (!found)
+        return std::nullopt;
+    auto value = form_decode(found->raw_value);
+    if (!value)
+        throw validation_error(field, std::string(invalid_message));
+    return value;
 }
 
 /// Appends `s`, percent-encoding whatever is not URL-safe (so nothing a client sent can break
 /// out of the URL, whatever the caller does with it).
 inline void append_safe(std::string& out, std::string_view s) {
-    static constexpr char hex[] = "0123456789ABCDEF";
-    for (char c : s) {
-        if (url_safe(c)) {
-            out += c;
-        } else {
-            auto b = static_cast<unsigned char>(c);
-            out += '%';
-            out += hex[b >> 4];
-            out += hex[b & 15];
-        }
-    }
+    rampart::detail::percent_encode_append(out, s, rampart::detail::is_url_safe);
 }
 
 /** `base` with the request's query, every `name` parameter removed, and `name=value` appended
@@ -126,11 +103,11 @@ inline std::string link_with(std::string_view base, const std::vector<query_para
 inline std::size_t parse_bounded(std::string_view field, std::string_view text, std::size_t min,
                                  std::size_t max) {
     if (text.empty() || text.size() > 18)
-        throw validation_error(field, "A valid integer is required.");
+        throw validation_error(field, std::string(not_an_integer));
     std::size_t v = 0;
     for (char c : text) {
         if (c < '0' || c > '9')
-            throw validation_error(field, "A valid integer is required.");
+            throw validation_error(field, std::string(not_an_integer));
         v = v * 10 + static_cast<std::size_t>(c - '0');
     }
     if (v < min || v > max)

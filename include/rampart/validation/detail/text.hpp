@@ -1,6 +1,13 @@
 #ifndef RAMPART_VALIDATION_DETAIL_TEXT_HPP
 #define RAMPART_VALIDATION_DETAIL_TEXT_HPP
 
+#include <rampart/detail/ascii.hpp>
+#include <rampart/detail/authority.hpp>
+#include <rampart/detail/utf8.hpp>
+
+#include <boost/asio/ip/address_v4.hpp>
+#include <boost/asio/ip/address_v6.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -9,44 +16,7 @@
 
 namespace rampart::validation::detail {
 
-/// The number of Unicode code points in `s`, or nullopt when `s` is not valid UTF-8 (overlong
-/// forms, surrogates and values past U+10FFFF are invalid, as RFC 3629 says).
-inline std::optional<std::size_t> utf8_length(std::string_view s) noexcept {
-    std::size_t count = 0;
-    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-    const auto* end = p + s.size();
-    while (p != end) {
-        unsigned char c = *p;
-        if (c < 0x80) {
-            ++p;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            if (end - p < 2 || (p[1] & 0xC0) != 0x80)
-                return std::nullopt;
-            p += 2;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            if (end - p < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
-                return std::nullopt;
-            if (c == 0xE0 && p[1] < 0xA0) // overlong
-                return std::nullopt;
-            if (c == 0xED && p[1] > 0x9F) // surrogates
-                return std::nullopt;
-            p += 3;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            if (end - p < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 ||
-                (p[3] & 0xC0) != 0x80)
-                return std::nullopt;
-            if (c == 0xF0 && p[1] < 0x90) // overlong
-                return std::nullopt;
-            if (c == 0xF4 && p[1] > 0x8F) // past U+10FFFF
-                return std::nullopt;
-            p += 4;
-        } else {
-            return std::nullopt;
-        }
-        ++count;
-    }
-    return count;
-}
+using rampart::detail::utf8_length;
 
 /// At most `max` bytes of valid UTF-8 `s`, never cutting a character in two.
 inline std::string_view utf8_prefix(std::string_view s, std::size_t max) noexcept {
@@ -73,24 +43,15 @@ inline std::string without_controls(std::string_view s) {
 }
 
 /// Whether `s` is empty or only ASCII white space.
-inline bool is_blank(std::string_view s) noexcept {
-    for (char c : s)
-        if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v')
-            return false;
-    return true;
+constexpr bool is_blank(std::string_view s) noexcept {
+    return rampart::detail::trim_space(s).empty();
 }
 
-/// `s` without leading and trailing ASCII white space.
-inline std::string_view trim(std::string_view s) noexcept {
-    std::size_t b = 0, e = s.size();
-    auto space = [](char c) {
-        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-    };
-    while (b < e && space(s[b]))
-        ++b;
-    while (e > b && space(s[e - 1]))
-        --e;
-    return s.substr(b, e - b);
+/// `s` without leading and trailing ASCII white space, under the name field.hpp uses;
+/// rampart::detail::trim_space is the one implementation (this forwarder goes once field.hpp
+/// calls it itself).
+constexpr std::string_view trim(std::string_view s) noexcept {
+    return rampart::detail::trim_space(s);
 }
 
 inline bool is_alnum(char c) noexcept {
@@ -127,76 +88,33 @@ inline bool is_hostname(std::string_view host, int min_labels) noexcept {
     return labels >= min_labels && !last_all_digits;
 }
 
+/// Whether Asio (inet_pton) reads `s` as an address, through `make` (make_address_v4 or
+/// make_address_v6). A zone index (`%eth0`) is refused: it means nothing outside one host.
+template <class Make>
+bool parses_as_address(std::string_view s, Make make) noexcept {
+    char text[64];
+    if (s.empty() || s.size() >= sizeof text ||
+        s.find_first_of(std::string_view("%\0", 2)) != std::string_view::npos)
+        return false;
+    s.copy(text, s.size());
+    text[s.size()] = '\0';
+    boost::system::error_code ec;
+    make(text, ec);
+    return !ec;
+}
+
 /// A dotted-quad IPv4 address, each part 0..255 without leading zeros.
 inline bool is_ipv4(std::string_view s) noexcept {
-    int parts = 0;
-    std::size_t i = 0;
-    while (true) {
-        std::size_t start = i;
-        int value = 0;
-        while (i < s.size() && s[i] >= '0' && s[i] <= '9' && i - start < 3)
-            value = value * 10 + (s[i++] - '0');
-        std::size_t len = i - start;
-        if (len == 0 || value > 255 || (len > 1 && s[start] == '0'))
-            return false;
-        ++parts;
-        if (i == s.size())
-            break;
-        if (s[i] != '.' || parts == 4)
-            return false;
-        ++i;
-    }
-    return parts == 4;
+    return parses_as_address(s, [](const char* t, boost::system::error_code& ec) {
+        boost::asio::ip::make_address_v4(t, ec);
+    });
 }
 
 /// An IPv6 address in brackets' inner form: hex groups, colons, one `::`, optional dotted tail.
 inline bool is_ipv6(std::string_view s) noexcept {
-    if (s.size() < 2 || s.size() > 45)
-        return false;
-    int groups = 0;
-    bool compressed = false;
-    std::size_t i = 0;
-    if (s.substr(0, 2) == "::") {
-        compressed = true;
-        i = 2;
-        if (i == s.size())
-            return true;
-    } else if (s[0] == ':') {
-        return false;
-    }
-    while (i < s.size()) {
-        std::size_t start = i;
-        while (i < s.size() && i - start < 4 &&
-               ((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
-                (s[i] >= 'A' && s[i] <= 'F')))
-            ++i;
-        if (i < s.size() && s[i] == '.') { // embedded IPv4 as the last two groups
-            if (!is_ipv4(s.substr(start)))
-                return false;
-            groups += 2;
-            i = s.size();
-            break;
-        }
-        if (i == start)
-            return false;
-        ++groups;
-        if (i == s.size())
-            break;
-        if (s[i] != ':')
-            return false;
-        ++i;
-        if (i < s.size() && s[i] == ':') {
-            if (compressed)
-                return false;
-            compressed = true;
-            ++i;
-            if (i == s.size())
-                break;
-        } else if (i == s.size()) {
-            return false;
-        }
-    }
-    return compressed ? groups < 8 : groups == 8;
+    return parses_as_address(s, [](const char* t, boost::system::error_code& ec) {
+        boost::asio::ip::make_address_v6(t, ec);
+    });
 }
 
 /** An e-mail address as forms accept them: `local@domain`.
@@ -238,19 +156,7 @@ inline bool is_url(std::string_view s) noexcept {
     if (colon == std::string_view::npos)
         return false;
     std::string_view scheme = s.substr(0, colon);
-    auto lower_equals = [](std::string_view a, std::string_view b) {
-        if (a.size() != b.size())
-            return false;
-        for (std::size_t i = 0; i < a.size(); ++i) {
-            char c = a[i];
-            if (c >= 'A' && c <= 'Z')
-                c = static_cast<char>(c - 'A' + 'a');
-            if (c != b[i])
-                return false;
-        }
-        return true;
-    };
-    if (!lower_equals(scheme, "http") && !lower_equals(scheme, "https"))
+    if (!rampart::detail::iequals(scheme, "http") && !rampart::detail::iequals(scheme, "https"))
         return false;
     std::string_view rest = s.substr(colon + 3);
     std::size_t end = rest.find_first_of("/?#");
@@ -258,43 +164,14 @@ inline bool is_url(std::string_view s) noexcept {
     std::string_view tail = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
     if (authority.find('@') != std::string_view::npos) // credentials in URLs: refused
         return false;
-    std::string_view host = authority;
-    std::string_view port;
-    if (!authority.empty() && authority.front() == '[') {
-        std::size_t close = authority.find(']');
-        if (close == std::string_view::npos || !is_ipv6(authority.substr(1, close - 1)))
-            return false;
-        std::string_view after = authority.substr(close + 1);
-        if (!after.empty()) {
-            if (after.front() != ':')
-                return false;
-            port = after.substr(1);
-            if (port.empty())
-                return false;
-        }
-    } else {
-        std::size_t pc = authority.rfind(':');
-        if (pc != std::string_view::npos) {
-            host = authority.substr(0, pc);
-            port = authority.substr(pc + 1);
-            if (port.empty())
-                return false;
-        }
-        if (!is_ipv4(host) && !is_hostname(host, 1))
-            return false;
-    }
-    if (!port.empty()) {
-        if (port.size() > 5)
-            return false;
-        unsigned value = 0;
-        for (char c : port) {
-            if (c < '0' || c > '9')
-                return false;
-            value = value * 10 + static_cast<unsigned>(c - '0');
-        }
-        if (value == 0 || value > 65535)
-            return false;
-    }
+    rampart::detail::host_port parts;
+    if (!rampart::detail::split_host_port(authority, parts))
+        return false;
+    if (parts.ip_literal ? !is_ipv6(parts.host)
+                         : !is_ipv4(parts.host) && !is_hostname(parts.host, 1))
+        return false;
+    if (!parts.port.empty() && rampart::detail::port_value(parts.port) <= 0)
+        return false;
     for (char c : tail)
         if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f ||
             c == '\\')
