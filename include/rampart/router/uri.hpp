@@ -87,12 +87,6 @@ inline bool is_utf8(std::string_view s) noexcept {
     return utf8_length(s).has_value();
 }
 
-/// Header-value trimming under the name router.hpp uses; detail::trim_ows is the one
-/// implementation (this forwarder goes once router.hpp calls trim_ows itself).
-constexpr std::string_view trim(std::string_view s) noexcept {
-    return trim_ows(s);
-}
-
 /// A request target split per RFC 9112 section 3.2: origin-form (`/p?q`), absolute-form
 /// (`http://host/p?q`, whose authority replaces the Host header), or asterisk-form (`*`).
 struct parsed_target {

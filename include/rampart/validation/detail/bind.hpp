@@ -224,7 +224,7 @@ private:
         if (!length)
             return fail(type_message_, messages::invalid_utf8, "invalid");
         if (rules_.trim) {
-            std::string_view trimmed = trim(text);
+            std::string_view trimmed = rampart::detail::trim_space(text);
             *length -= text.size() - trimmed.size(); // white space is ASCII: one byte each
             text = trimmed;
         }

@@ -47,13 +47,6 @@ constexpr bool is_blank(std::string_view s) noexcept {
     return rampart::detail::trim_space(s).empty();
 }
 
-/// `s` without leading and trailing ASCII white space, under the name field.hpp uses;
-/// rampart::detail::trim_space is the one implementation (this forwarder goes once field.hpp
-/// calls it itself).
-constexpr std::string_view trim(std::string_view s) noexcept {
-    return rampart::detail::trim_space(s);
-}
-
 inline bool is_alnum(char c) noexcept {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }

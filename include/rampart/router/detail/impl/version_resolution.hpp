@@ -68,7 +68,7 @@ inline const version_entry* router_state::resolve_version(const request& req,
         auto it = req.find(scheme.value);
         if (it == req.end())
             return &named_or_default(std::nullopt);
-        return &named_or_default(trim({it->value().data(), it->value().size()}));
+        return &named_or_default(trim_ows({it->value().data(), it->value().size()}));
     }
     case version_scheme::kind::accept_header: {
         std::optional<std::string_view> named;
@@ -131,10 +131,10 @@ inline std::optional<std::string_view> router_state::accept_version(std::string_
         while (semi != std::string_view::npos) {
             range.remove_prefix(semi + 1);
             semi = range.find(';');
-            std::string_view param = trim(range.substr(0, semi));
+            std::string_view param = trim_ows(range.substr(0, semi));
             auto eq = param.find('=');
-            if (eq != std::string_view::npos && iequals(trim(param.substr(0, eq)), "version")) {
-                std::string_view value = trim(param.substr(eq + 1));
+            if (eq != std::string_view::npos && iequals(trim_ows(param.substr(0, eq)), "version")) {
+                std::string_view value = trim_ows(param.substr(eq + 1));
                 if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
                     value = value.substr(1, value.size() - 2);
                 return value;
