@@ -30,7 +30,7 @@ struct bucket_store_options {
     /// `open` (default): decide from the in-process fallback store while Redis is down.
     /// `closed`: throw rampart::service_unavailable (503) instead.
     fail_policy on_failure = fail_policy::open;
-    /// Where the outage and recovery messages go (default: std::cerr).
+    /// Where the outage and recovery records go (source "redis"; empty: stderr_sink).
     log_sink log{};
 };
 
@@ -301,7 +301,8 @@ private:
 
     void failed(const std::string& why) {
         if (policy_ == fail_policy::closed) {
-            monitor_.failed(why, "requests are refused with 503 until it is back");
+            monitor_.failed(why, "requests are refused with 503 until it is back",
+                            log_level::error);
             throw service_unavailable("Rate limiting is temporarily unavailable.",
                                       std::chrono::seconds{1});
         }

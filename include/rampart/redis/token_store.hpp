@@ -27,7 +27,7 @@ struct token_store_options {
     /// can be reused and no revoked token accepted while the shared blacklist is out of reach.
     /// `open`: keep working from the in-process fallback store (see token_store).
     fail_policy on_failure = fail_policy::closed;
-    /// Where the outage and recovery messages go (default: std::cerr).
+    /// Where the outage and recovery records go (source "redis"; empty: stderr_sink).
     log_sink log{};
 };
 
@@ -173,7 +173,8 @@ private:
 
     void failed(const std::string& why) {
         if (policy_ == fail_policy::closed) {
-            monitor_.failed(why, "token requests are refused with 503 until it is back");
+            monitor_.failed(why, "token requests are refused with 503 until it is back",
+                            log_level::error);
             throw service_unavailable("Token service temporarily unavailable.",
                                       std::chrono::seconds{1});
         }
