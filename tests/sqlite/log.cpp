@@ -20,7 +20,7 @@ constexpr std::array<sqlite::migration, 1> table{{
     {1, "CREATE TABLE t (v INTEGER)"},
 }};
 
-void write(sqlite::connection& c) {
+void insert_row(sqlite::connection& c) {
     c.exec("INSERT INTO t VALUES (1)");
 }
 
@@ -55,7 +55,7 @@ TEST_CASE("a database's 503 reaches a record sink with its line and its sqlite::
              }
              records.push_back({r.level, std::string(r.source), std::string(r.message), code});
          }});
-    CHECK_THROWS_AS(rampart::test::run(db.run(write)), rampart::service_unavailable);
+    CHECK_THROWS_AS(rampart::test::run(db.run(insert_row)), rampart::service_unavailable);
     REQUIRE(records.size() == 1);
     CHECK(records[0].level == rampart::log_level::error);
     CHECK(records[0].source == "sqlite");
