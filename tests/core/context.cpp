@@ -1,4 +1,5 @@
 #include <rampart/core/context.hpp>
+#include <rampart/errors/http_error.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -11,6 +11,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <iostream>
 #include <string>
 
 using namespace rampart;

@@ -131,3 +131,51 @@ TEST_CASE("access_log logs every request the server serves", "[concurrency]") {
     CHECK(lines[2].find(" GET /boom 500 ") != std::string::npos);
     CHECK(lines[0].find(" peer=127.0.0.1:") != std::string::npos);
 }
+
+TEST_CASE("one record sink takes the access lines, the 500 causes and the server's refusals",
+          "[concurrency]") {
+    struct seen {
+        log_level level;
+        std::string source, message;
+        bool with_request;
+    };
+    std::vector<seen> records;
+    std::mutex mutex;
+    auto sink = [&](const log_record& r) {
+        std::lock_guard lock{mutex};
+        records.push_back(
+            {r.level, std::string(r.source), std::string(r.message), r.request != nullptr});
+    };
+    auto config = test::local_config();
+    config.access_log_sink = sink;
+    auto h = stack(error_envelope<>{envelope_format{}, sink}, access_log{sink})
+                 .wrap(test::test_handler{});
+    server srv{std::move(h), std::move(config)};
+    srv.start();
+    {
+        test::http_client client{srv.port()};
+        client.roundtrip(test::make_get("/one"));
+        client.roundtrip(test::make_get("/boom"));
+    }
+    test::http_client refused{srv.port()};
+    refused.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\n\r\nhello");
+    CHECK(refused.receive().result_int() == 400);
+    CHECK(refused.wait_closed(std::chrono::seconds{10}));
+    srv.stop();
+    srv.join();
+
+    std::lock_guard lock{mutex};
+    REQUIRE(records.size() == 4);
+    CHECK(records[0].source == "access");
+    CHECK(records[0].level == log_level::info);
+    CHECK(records[0].message.find(" GET /one 200 ") != std::string::npos);
+    CHECK(records[0].with_request);
+    CHECK(records[1].source == "errors");
+    CHECK(records[1].level == log_level::error);
+    CHECK(records[1].message == "rampart: internal error on GET /boom: secret internal detail");
+    CHECK(records[2].source == "access");
+    CHECK(records[2].message.find(" GET /boom 500 ") != std::string::npos);
+    CHECK(records[3].source == "access"); // the server's own 400: no handler, so no request
+    CHECK(records[3].message.find(" POST / 400 ") != std::string::npos);
+    CHECK_FALSE(records[3].with_request);
+}

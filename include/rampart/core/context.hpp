@@ -1,15 +1,15 @@
 #ifndef RAMPART_CORE_CONTEXT_HPP
 #define RAMPART_CORE_CONTEXT_HPP
 
+#include <rampart/core/log.hpp>
+#include <rampart/core/renderable_error.hpp>
 #include <rampart/core/types.hpp>
-#include <rampart/errors/format.hpp>
 
 #include <boost/json/object.hpp>
 
 #include <charconv>
 #include <concepts>
 #include <exception>
-#include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +19,13 @@
 #include <vector>
 
 namespace rampart {
+
+class context;
+
+namespace detail {
+template <class Sink>
+void log_internal_error(const Sink& sink, const context& ctx, std::exception_ptr e);
+} // namespace detail
 
 /// Who made the request, as far as authentication has decided.
 struct principal {
@@ -189,32 +196,41 @@ public:
         }
     }
 
-    /// The default: the envelope format, and unknown exceptions logged to stderr as a 500.
+    /** The default when no error sink is installed: a renderable_error (every `http_error`)
+        as its default_response(), anything else as a fixed 500 envelope whose cause goes to
+        stderr (stderr_sink) and never to the client. The error envelope installs a sink that
+        renders with its own format and log hook instead.
+    */
     static response default_sink(const void*, std::exception_ptr e, const context& ctx) noexcept {
         try {
             try {
                 std::rethrow_exception(e);
-            } catch (const http_error& err) {
-                return envelope_format{}(err);
-            } catch (const std::exception& ex) {
-                std::cerr << "rampart: internal error on " << ctx.req().method_string() << ' '
-                          << ctx.path() << ": " << ex.what() << '\n';
+            } catch (const renderable_error& err) {
+                return err.default_response();
             } catch (...) {
-                std::cerr << "rampart: internal error on " << ctx.req().method_string() << ' '
-                          << ctx.path() << ": unknown exception\n";
+                detail::log_internal_error(stderr_sink{}, ctx, std::current_exception());
             }
-            return envelope_format{}(internal_error{});
         } catch (...) {
+        }
+        return internal_error_response();
+    }
+
+private:
+    /// The 500 every unknown exception becomes, byte for byte the envelope's `internal_error`.
+    static response internal_error_response() noexcept {
+        try {
             response res{http::status::internal_server_error, 11};
             res.set(http::field::content_type, "application/json");
+            res.set(http::field::cache_control, "no-store");
             res.body() =
                 R"({"status":"error","code":500,"errors":{"detail":"A server error occurred."}})";
             res.prepare_payload();
             return res;
+        } catch (...) {
+            return response{http::status::internal_server_error, 11};
         }
     }
 
-private:
     using slot_ptr = std::unique_ptr<void, void (*)(void*)>;
     struct slot {
         const void* key;
@@ -241,6 +257,33 @@ private:
     error_sink sink_ = &default_sink;
     const void* sink_self_ = nullptr;
 };
+
+namespace detail {
+
+/// Logs the cause of a 500 to `sink` as `rampart: internal error on METHOD /path: <what()>`
+/// (level error, source "errors", with the request and the exception). The path is the raw
+/// target's, which the HTTP parser admits no control byte into. Never throws.
+template <class Sink>
+void log_internal_error(const Sink& sink, const context& ctx, std::exception_ptr e) {
+    try {
+        std::string line = "rampart: internal error on ";
+        line += ctx.req().method_string();
+        line += ' ';
+        line += ctx.path();
+        line += ": ";
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            line += ex.what();
+        } catch (...) {
+            line += "unknown exception";
+        }
+        sink(log_record{log_level::error, "errors", line, &ctx, std::move(e)});
+    } catch (...) {
+    }
+}
+
+} // namespace detail
 
 } // namespace rampart
 

@@ -1,9 +1,11 @@
 #ifndef RAMPART_ERRORS_ENVELOPE_HPP
 #define RAMPART_ERRORS_ENVELOPE_HPP
 
+#include <rampart/core/log.hpp>
 #include <rampart/core/middleware.hpp>
 #include <rampart/errors/format.hpp>
 
+#include <concepts>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -11,34 +13,31 @@
 
 namespace rampart {
 
-/// Called once for each error that becomes a 500, with the real cause. The client never sees it.
+/// The older shape of the 500 hook, `(cause, request)`; error_envelope still accepts it, but
+/// any log_sink is the hook now (it gets the cause and the request in the record).
 using internal_error_log = std::function<void(std::exception_ptr, const context&)>;
-
-/// Writes `rampart: internal error on METHOD /path: what()` to stderr.
-inline void log_to_stderr(std::exception_ptr e, const context& ctx) {
-    std::string what = "unknown exception";
-    try {
-        std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-        what = ex.what();
-    } catch (...) {
-    }
-    std::cerr << "rampart: internal error on " << ctx.req().method_string() << ' ' << ctx.path()
-              << ": " << what << '\n';
-}
 
 /** The error envelope: every error, from any layer, in one shape.
 
     Put it outermost. It installs itself as the context's error sink, so an http_error thrown by
     any layer (inside or outside it) renders with `Format`, and any other exception becomes a
-    500 whose cause goes to the log hook and never to the client. The hook also sees http_errors
+    500 whose cause goes to the log sink and never to the client. The sink also sees http_errors
     of status 500 and above, except 503 (a dependency's outage, reported once by whoever saw it).
+    Each such record has level error, source `"errors"`, the request, the exception, and the
+    line `rampart: internal error on METHOD /path: <what()>`. The default sink is stderr_sink;
+    an empty one (`{}`) logs nothing.
 */
 template <error_format Format = envelope_format>
 class error_envelope {
 public:
-    explicit error_envelope(Format format = {}, internal_error_log log = &log_to_stderr)
+    explicit error_envelope(Format format = {}, log_sink log = stderr_sink{})
         : state_(std::make_shared<state>(state{std::move(format), std::move(log)})) {}
+
+    /// The older hook shape, called with the cause and the request of each 500.
+    template <class F>
+    requires std::invocable<F&, std::exception_ptr, const context&> error_envelope(Format format,
+                                                                                   F hook)
+        : error_envelope(std::move(format), old_hook(std::move(hook))) {}
 
     template <class Next>
     asio::awaitable<response> operator()(context& ctx, Next& next) {
@@ -54,8 +53,18 @@ public:
 private:
     struct state {
         Format format;
-        internal_error_log log;
+        log_sink log;
     };
+
+    template <class F>
+    static log_sink old_hook(F hook) {
+        if (detail::is_empty_callable(hook))
+            return {};
+        return [hook = std::move(hook)](const log_record& record) mutable {
+            if (record.request)
+                hook(record.error, *record.request);
+        };
+    }
 
     static response sink(const void* self, std::exception_ptr e, const context& ctx) {
         const auto& s = *static_cast<const state*>(self);
@@ -66,15 +75,11 @@ private:
             // logging it per request would flood the log during an outage.
             if (err.status_code() >= 500 && err.status() != http::status::service_unavailable &&
                 s.log)
-                s.log(std::current_exception(), ctx);
+                detail::log_internal_error(s.log, ctx, std::current_exception());
             return s.format(err);
         } catch (...) {
-            if (s.log) {
-                try {
-                    s.log(std::current_exception(), ctx);
-                } catch (...) {
-                }
-            }
+            if (s.log)
+                detail::log_internal_error(s.log, ctx, std::current_exception());
             return s.format(internal_error{});
         }
     }

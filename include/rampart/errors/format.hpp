@@ -98,6 +98,10 @@ struct problem_format {
     }
 };
 
+inline response http_error::default_response() const {
+    return envelope_format{}(*this);
+}
+
 static_assert(error_format<envelope_format>);
 static_assert(error_format<problem_format>);
 

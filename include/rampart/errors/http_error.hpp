@@ -1,6 +1,7 @@
 #ifndef RAMPART_ERRORS_HTTP_ERROR_HPP
 #define RAMPART_ERRORS_HTTP_ERROR_HPP
 
+#include <rampart/core/renderable_error.hpp>
 #include <rampart/errors/field_errors.hpp>
 
 #include <boost/beast/http/status.hpp>
@@ -22,7 +23,7 @@ namespace rampart {
     headers (`Allow`, `Retry-After`, `WWW-Authenticate`, ...). Throw it (or a subclass) from any
     layer; the composition turns it into a response before the next layer out sees it.
 */
-class http_error : public std::exception {
+class http_error : public renderable_error {
 public:
     using header = std::pair<std::string, std::string>;
 
@@ -61,6 +62,9 @@ public:
     const char* what() const noexcept override {
         return detail_.empty() ? code_.c_str() : detail_.c_str();
     }
+
+    /// This error in envelope_format: what a context with no error sink answers.
+    response default_response() const override;
 
 private:
     boost::beast::http::status status_;
@@ -231,5 +235,8 @@ public:
 };
 
 } // namespace rampart
+
+// http_error::default_response() is envelope_format's, defined with it.
+#include <rampart/errors/format.hpp>
 
 #endif

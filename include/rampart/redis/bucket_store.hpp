@@ -31,7 +31,7 @@ struct bucket_store_options {
     /// `open` (default): decide from the in-process fallback store while Redis is down.
     /// `closed`: throw rampart::service_unavailable (503) instead.
     fail_policy on_failure = fail_policy::open;
-    /// Where the outage and recovery messages go (default: std::cerr).
+    /// Where the outage and recovery records go (source "redis"; empty: stderr_sink).
     log_sink log{};
 };
 

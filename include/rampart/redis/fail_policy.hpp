@@ -1,9 +1,9 @@
 #ifndef RAMPART_REDIS_FAIL_POLICY_HPP
 #define RAMPART_REDIS_FAIL_POLICY_HPP
 
+#include <rampart/core/log.hpp>
+
 #include <atomic>
-#include <functional>
-#include <iostream>
 #include <string>
 #include <string_view>
 
@@ -22,13 +22,9 @@ namespace rampart::redis {
 */
 enum class fail_policy { open, closed };
 
-/// Receives the outage and recovery messages. The default writes one line to std::cerr.
-using log_sink = std::function<void(std::string_view)>;
-
-/// The default log sink: `message` and a newline on std::cerr.
-inline void log_to_stderr(std::string_view message) {
-    std::cerr << message << '\n';
-}
+/// Receives the outage (level warning with `open`, error with `closed`) and recovery (info)
+/// records, source `"redis"`. The stores' `log` option; empty (the default) means stderr_sink.
+using log_sink = rampart::log_sink;
 
 namespace detail {
 
@@ -37,20 +33,24 @@ namespace detail {
 class outage_monitor {
 public:
     outage_monitor(std::string name, log_sink log)
-        : name_(std::move(name)), log_(log ? std::move(log) : log_sink{&log_to_stderr}) {}
+        : name_(std::move(name)), log_(log ? std::move(log) : log_sink{stderr_sink{}}) {}
 
-    /// Call after a failure; logs the start of an outage when this is its first failure.
-    void failed(std::string_view why, std::string_view fallback) {
+    /// Call after a failure; logs the start of an outage when this is its first failure, at
+    /// `level` (warning when a fallback serves, error when calls fail).
+    void failed(std::string_view why, std::string_view fallback,
+                log_level level = log_level::warning) {
         if (!down_.exchange(true, std::memory_order_acq_rel))
-            log_("rampart: " + name_ + ": Redis unavailable (" + std::string(why) + "); " +
-                 std::string(fallback));
+            log_(log_record{level, "redis",
+                            "rampart: " + name_ + ": Redis unavailable (" + std::string(why) +
+                                "); " + std::string(fallback)});
     }
 
     /// Call after a success; logs the recovery when the store was down.
     void succeeded() {
         if (down_.load(std::memory_order_relaxed) &&
             down_.exchange(false, std::memory_order_acq_rel))
-            log_("rampart: " + name_ + ": Redis is back; shared state is used again");
+            log_(log_record{log_level::info, "redis",
+                            "rampart: " + name_ + ": Redis is back; shared state is used again"});
     }
 
     bool down() const noexcept { return down_.load(std::memory_order_acquire); }

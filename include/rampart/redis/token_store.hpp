@@ -28,7 +28,7 @@ struct token_store_options {
     /// can be reused and no revoked token accepted while the shared blacklist is out of reach.
     /// `open`: keep working from the in-process fallback store (see token_store).
     fail_policy on_failure = fail_policy::closed;
-    /// Where the outage and recovery messages go (default: std::cerr).
+    /// Where the outage and recovery records go (source "redis"; empty: stderr_sink).
     log_sink log{};
 };
 

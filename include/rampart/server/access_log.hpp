@@ -33,7 +33,8 @@ namespace rampart {
     inner layers ran. The response passes through unchanged, errors included (every error is
     already a response when it gets here).
 
-    `Sink` is called once per request from whichever thread served it; `Clock` times it.
+    `Sink` (an access_log_sink: a record or a line sink, held by value, so no type-erased call
+    per request) is called once per request from whichever thread served it; `Clock` times it.
 */
 template <access_log_sink Sink = stderr_sink, clock_source Clock = system_clock>
 class access_log {
@@ -74,7 +75,10 @@ public:
             line += "peer=";
             detail::append_peer(line, ctx.peer());
         }
-        sink_(std::string_view{line});
+        if constexpr (record_sink<Sink>)
+            sink_(log_record{log_level::info, "access", line, &ctx});
+        else
+            sink_(std::string_view{line});
         co_return res;
     }
 

@@ -70,14 +70,15 @@ struct server_config {
         Host), 413, 417, 431, 501 and 503. Those never pass an access_log middleware, so without
         this an attack made of malformed requests would leave no trace. The default is the
         access_log's default sink (stderr); give it the sink you gave access_log to keep one log,
-        or an empty function to drop these lines. Called from the connection's thread.
+        or `{}` to drop these lines. Records: level info, source `"access"`, no request (the
+        handler never saw one). Called from the connection's thread.
     */
-    std::function<void(std::string_view)> access_log_sink = stderr_sink{};
+    log_sink access_log_sink = stderr_sink{};
 
-    /// Receives the server's own operational messages, one line each (today: accepting stopped
-    /// for want of file descriptors or memory, logged once per episode, and resumed). Default:
-    /// stderr; an empty function drops them.
-    std::function<void(std::string_view)> error_log_sink = stderr_sink{};
+    /// Receives the server's own operational messages, one record each, source `"server"`
+    /// (today: accepting stopped for want of file descriptors or memory, level error, logged
+    /// once per episode; and resumed, level info). Default: stderr; `{}` drops them.
+    log_sink error_log_sink = stderr_sink{};
 };
 
 } // namespace rampart

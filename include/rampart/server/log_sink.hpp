@@ -1,37 +1,25 @@
 #ifndef RAMPART_SERVER_LOG_SINK_HPP
 #define RAMPART_SERVER_LOG_SINK_HPP
 
-// Access-log sinks and the line format shared by the access_log middleware and the server's own
-// answers (server_config::access_log_sink).
+// The access-log line format shared by the access_log middleware and the server's own answers
+// (server_config::access_log_sink). The sinks themselves are core's (rampart/core/log.hpp).
 
+#include <rampart/core/log.hpp>
 #include <rampart/core/types.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
 
 #include <chrono>
-#include <concepts>
-#include <cstdio>
 #include <string>
 #include <string_view>
 
 namespace rampart {
 
-/// Where access_log writes: called with one complete line (no trailing newline), possibly from
-/// several threads at once.
+/// Where access_log writes: a record_sink (gets level info, source `"access"`, the line and the
+/// request) or a line_sink (gets the line alone, no trailing newline). Called once per request,
+/// possibly from several threads at once.
 template <class S>
-concept access_log_sink = requires(S& s, std::string_view line) {
-    s(line);
-};
-
-/// Writes each line to stderr with one locked write, so lines from many threads never mix.
-struct stderr_sink {
-    void operator()(std::string_view line) const noexcept {
-        ::flockfile(stderr);
-        std::fwrite(line.data(), 1, line.size(), stderr);
-        std::fputc('\n', stderr);
-        ::funlockfile(stderr);
-    }
-};
+concept access_log_sink = record_sink<S> || line_sink<S>;
 
 namespace detail {
 

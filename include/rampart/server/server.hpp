@@ -231,13 +231,8 @@ private:
                ec == boost::system::error_code{EPERM, boost::system::system_category()};
     }
 
-    void log_event(std::string_view line) const noexcept {
-        if (!config_.error_log_sink)
-            return;
-        try {
-            config_.error_log_sink(line);
-        } catch (...) {
-        }
+    void log_event(log_level level, std::string_view line) const noexcept {
+        config_.error_log_sink(log_record{level, "server", line});
     }
 
     asio::awaitable<void> accept_loop() {
@@ -261,16 +256,17 @@ private:
                 if (transient_accept_error(ec))
                     continue;
                 if (failures++ == 0)
-                    log_event("rampart: cannot accept connections (" + ec.message() +
-                              "); serving the open ones and retrying");
+                    log_event(log_level::error, "rampart: cannot accept connections (" +
+                                                    ec.message() +
+                                                    "); serving the open ones and retrying");
                 retry_timer_.expires_after(backoff);
                 co_await retry_timer_.async_wait(as_tuple(use_awaitable));
                 backoff = std::min(backoff * 2, max_backoff);
                 continue;
             }
             if (failures != 0) {
-                log_event("rampart: accepting connections again after " + std::to_string(failures) +
-                          " failed attempts");
+                log_event(log_level::info, "rampart: accepting connections again after " +
+                                               std::to_string(failures) + " failed attempts");
                 failures = 0;
                 backoff = first_backoff;
             }

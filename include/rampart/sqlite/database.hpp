@@ -1,6 +1,7 @@
 #ifndef RAMPART_SQLITE_DATABASE_HPP
 #define RAMPART_SQLITE_DATABASE_HPP
 
+#include <rampart/core/log.hpp>
 #include <rampart/errors/http_error.hpp>
 #include <rampart/sqlite/connection.hpp>
 #include <rampart/sqlite/error.hpp>
@@ -23,7 +24,6 @@
 #include <deque>
 #include <exception>
 #include <functional>
-#include <iostream>
 #include <iterator>
 #include <memory>
 #include <mutex>
@@ -39,14 +39,29 @@ namespace rampart::sqlite {
 
 namespace asio = boost::asio;
 
-/// Receives the real cause of every error `database` turns into a 503 (a deleted or replaced
-/// file only once, a full queue once per overload: they would otherwise flood the log).
-using unavailable_log = std::function<void(const error&)>;
+/** Receives the real cause of every error `database` turns into a 503 (a deleted or replaced
+    file only once, a full queue once per overload: they would otherwise flood the log).
 
-/// Writes `rampart: sqlite unavailable: <cause>` to stderr.
-inline void log_unavailable_to_stderr(const error& e) {
-    std::cerr << "rampart: sqlite unavailable: " << e.what() << '\n';
-}
+    A rampart::log_sink: each record has level error, source `"sqlite"`, the line
+    `rampart: sqlite unavailable: <cause>` and the `sqlite::error` as its exception. The older
+    shape, a callable taking `const sqlite::error&`, is still accepted.
+*/
+struct unavailable_log : log_sink {
+    using log_sink::log_sink;
+
+    template <class F>
+    requires(std::invocable<F&, const error&> && !record_sink<F> && !line_sink<F>)
+        unavailable_log(F f)
+        : log_sink([f = std::move(f)](const log_record& record) mutable {
+              try {
+                  if (record.error)
+                      std::rethrow_exception(record.error);
+              } catch (const error& e) {
+                  f(e);
+              } catch (...) {
+              }
+          }) {}
+};
 
 /// Which of a `database`'s two lanes runs a call.
 enum class lane {
@@ -73,7 +88,7 @@ struct database_options {
     /// Retries of `database::transaction` when the write lock is contended.
     retry_policy retry = {};
     /// Where the cause of each 503 goes; the client only ever sees a generic message.
-    unavailable_log log = &log_unavailable_to_stderr;
+    unavailable_log log = stderr_sink{};
     /// Writes waiting for the writer beyond this many are refused at once with a 503 and
     /// `Retry-After: 1`, rather than queued behind a write that cannot get the lock.
     std::size_t write_queue = 256;
@@ -335,7 +350,10 @@ private:
                 return; // the file stays gone until a restart: one line says it
             if (log) {
                 try {
-                    log(e);
+                    std::string line = "rampart: sqlite unavailable: ";
+                    line += e.what();
+                    log(log_record{log_level::error, "sqlite", line, nullptr,
+                                   std::make_exception_ptr(e)});
                 } catch (...) {
                 }
             }

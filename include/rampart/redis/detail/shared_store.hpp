@@ -36,7 +36,7 @@ struct outage_words {
 inline void on_outage(outage_monitor& monitor, fail_policy policy, std::string_view why,
                       const outage_words& words) {
     if (policy == fail_policy::closed) {
-        monitor.failed(why, words.when_closed);
+        monitor.failed(why, words.when_closed, log_level::error);
         throw service_unavailable(words.refusal, std::chrono::seconds{1});
     }
     monitor.failed(why, words.when_open);

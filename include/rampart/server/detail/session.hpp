@@ -218,11 +218,12 @@ public:
             auto elapsed =
                 std::chrono::duration_cast<std::chrono::microseconds>(clock_.now() - who.arrived);
             try {
-                config_.access_log_sink(refusal_log_line(who.arrived, who.method, who.target,
-                                                         res.result_int(), elapsed, who.peer));
+                auto line = refusal_log_line(who.arrived, who.method, who.target, res.result_int(),
+                                             elapsed, who.peer);
+                config_.access_log_sink(log_record{log_level::info, "access", line});
             } catch (...) {
-                // A failing log sink must not take the connection's coroutine (and the server's
-                // io_context thread) down with it.
+                // Building the line may throw (memory); the sink itself never does. Either way
+                // the connection's coroutine (and the server's io_context thread) goes on.
             }
         }
         if (!ec)
