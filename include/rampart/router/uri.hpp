@@ -1,6 +1,8 @@
 #ifndef RAMPART_ROUTER_URI_HPP
 #define RAMPART_ROUTER_URI_HPP
 
+#include <rampart/detail/ascii.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -175,19 +177,6 @@ inline bool is_utf8(std::string_view s) noexcept {
             return false;
         i += len;
     }
-    return true;
-}
-
-inline char ascii_lower(char c) noexcept {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-inline bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (ascii_lower(a[i]) != ascii_lower(b[i]))
-            return false;
     return true;
 }
 
