@@ -4,6 +4,8 @@
 // The token layer.
 #include <rampart/jwt/algorithm.hpp>
 #include <rampart/jwt/claims.hpp>
+#include <rampart/jwt/concepts.hpp>
+#include <rampart/jwt/cookies.hpp>
 #include <rampart/jwt/error.hpp>
 #include <rampart/jwt/issuer.hpp>
 #include <rampart/jwt/jwks.hpp>

@@ -79,6 +79,17 @@ struct active_lookup {
     rampart::asio::awaitable<bool> operator()(std::string_view id) { return users->is_active(id); }
 };
 
+// docs: user directory shape
+struct my_users {
+    rampart::asio::awaitable<std::optional<std::string>>
+    check_credentials(std::string_view username, std::string_view password);
+    rampart::asio::awaitable<bool> is_active(std::string_view user_id);
+    // optional: claims added at login and carried over by refresh
+    rampart::asio::awaitable<boost::json::object> extra_claims(std::string_view user_id);
+};
+static_assert(rampart::jwt::user_directory_with_claims<my_users>);
+// end
+
 rampart::response list_orders(rampart::context& ctx) {
     return rampart::json_response(rampart::http::status::ok,
                                   {{"owner", ctx.principal().user_id}, {"results", {}}});
@@ -100,6 +111,72 @@ TEST_CASE("docs/jwt.md: passwords in Django's format") {
     CHECK(encoded.starts_with("pbkdf2_sha256$1000000$"));
     CHECK(ok);
     CHECK(upgrade);
+}
+
+TEST_CASE("docs/jwt.md: user_callbacks over a map") {
+    using namespace rampart;
+    asio::thread_pool pool{1};
+    rampart::jwt::password_hasher hasher{1000, rampart::jwt::allow_weak_iterations};
+    auto key = rampart::jwt::key::hs256("a-secret-of-at-least-32-bytes-for-hs256");
+    rampart::jwt::issuer<> issuer{key};
+    rampart::jwt::verifier<> verifier{rampart::jwt::key_set{key}};
+    rampart::jwt::memory_token_store<> store;
+
+    // docs: user_callbacks
+    struct account {
+        std::string id;
+        std::string password_hash; // from hasher.hash(password)
+        bool active = true;
+    };
+    std::map<std::string, account, std::less<>> accounts;
+
+    // check(username, password) -> awaitable<optional<string>>: the id, or nullopt
+    auto check =
+        [&](std::string_view username,
+            std::string_view password) -> rampart::asio::awaitable<std::optional<std::string>> {
+        auto it = accounts.find(username);
+        std::optional<std::string> stored; // none: the dummy hash runs, same cost
+        if (it != accounts.end())
+            stored = it->second.password_hash;
+        rampart::jwt::password_check result =
+            co_await hasher.async_check(pool, std::string(password), std::move(stored));
+        if (!result.valid || !it->second.active)
+            co_return std::nullopt;
+        co_return it->second.id;
+    };
+    // active(user_id) -> awaitable<bool>: may this id still get tokens?
+    auto active = [&](std::string_view user_id) -> rampart::asio::awaitable<bool> {
+        for (const auto& [name, a] : accounts)
+            if (a.id == user_id)
+                co_return a.active;
+        co_return false;
+    };
+    rampart::jwt::user_callbacks users{check, active};
+    rampart::jwt::token_service tokens{issuer, verifier, store, users};
+    // end
+
+    accounts["erin"] = {"7", hasher.hash("erin-pass-1234"), true};
+    accounts["fred"] = {"8", hasher.hash("fred-pass-1234"), false};
+    auto obtain = rampart::stack(rampart::error_envelope<>{}).wrap(tokens.obtain_handler());
+    auto refresh = rampart::stack(rampart::error_envelope<>{}).wrap(tokens.refresh_handler());
+    auto login = test::call(
+        obtain, post("/api/token/", {{"username", "erin"}, {"password", "erin-pass-1234"}}));
+    REQUIRE(login.result() == http::status::ok);
+    auto pair = boost::json::parse(login.body()).as_object();
+    CHECK(verifier.verify(pair.at("access").as_string()).user_id() == "7");
+    CHECK(test::call(obtain,
+                     post("/api/token/", {{"username", "erin"}, {"password", "wrong-pass-1234"}}))
+              .result() == http::status::unauthorized);
+    CHECK(test::call(obtain,
+                     post("/api/token/", {{"username", "fred"}, {"password", "fred-pass-1234"}}))
+              .result() == http::status::unauthorized); // inactive
+    CHECK(test::call(obtain,
+                     post("/api/token/", {{"username", "nobody"}, {"password", "fred-pass-1234"}}))
+              .result() == http::status::unauthorized);
+    accounts["erin"].active = false; // refresh asks active(): erin is cut off
+    CHECK(test::call(refresh, post("/api/token/refresh/", {{"refresh", pair.at("refresh")}}))
+              .result() == http::status::unauthorized);
+    pool.join();
 }
 
 TEST_CASE("docs/jwt.md: the token lifecycle behind a router") {

@@ -10,6 +10,8 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <iostream>
+#include <sstream>
 #include <string>
 
 namespace {
@@ -33,15 +35,47 @@ TEST_CASE("docs/jwt.md: issue and verify", "[jwt][docs]") {
     CHECK(user == "42");
     CHECK(token.jti() == access.jti);
 
-    std::string logged;
-    auto log_refusal = [&](std::string_view reason) { logged = reason; };
     std::string request_token = issuer.refresh(42).token;
+    std::ostringstream logged;
+    auto* old = std::clog.rdbuf(logged.rdbuf());
     // docs: reasons
     rampart::jwt::verify_result result = verifier.try_verify(request_token);
-    if (!result)
-        log_refusal(rampart::jwt::to_string(result.reason())); // "wrong_token_type", "expired", ...
+    if (!result.has_value()) {
+        boost::system::error_code why = result.error(); // rampart::jwt::error, "rampart.jwt"
+        std::clog << "token refused: " << why.message() << '\n'; // "wrong_token_type", ...
+    }
     // end
-    CHECK(logged == "wrong_token_type");
+    std::clog.rdbuf(old);
+    CHECK(logged.str() == "token refused: wrong_token_type\n");
+    CHECK(result.error() == rampart::jwt::error::wrong_token_type);
+    CHECK(result.reason() == rampart::jwt::error::wrong_token_type); // the older spelling
+}
+
+TEST_CASE("docs/jwt.md: a key read at run time, without throwing", "[jwt][docs]") {
+    rampart::jwt::key_set keys{rampart::jwt::key::generate(rampart::jwt::algorithm::es256, "a")};
+    std::ostringstream logged;
+    auto* old = std::clog.rdbuf(logged.rdbuf());
+    int added = 0;
+    for (std::string pem_text :
+         {rampart::jwt::key::generate(rampart::jwt::algorithm::es256).private_pem(),
+          std::string("-----BEGIN PRIVATE KEY-----\ngarbage\n-----END PRIVATE KEY-----\n")}) {
+        // docs: try_from_pem
+        rampart::jwt::key::result next =
+            rampart::jwt::key::try_from_pem(rampart::jwt::algorithm::es256, pem_text, "2026-12");
+        if (next.has_value())
+            keys.add(*next);
+        else
+            std::clog << "new signing key refused: " << next.error().message << '\n';
+        // end
+        if (keys.find("2026-12")) {
+            ++added;
+            keys.remove("2026-12");
+        }
+    }
+    std::clog.rdbuf(old);
+    CHECK(added == 1);
+    CHECK(keys.size() == 1);
+    CHECK(logged.str().starts_with("new signing key refused: rampart::jwt: no usable PEM key"));
 }
 
 TEST_CASE("docs/jwt.md: asymmetric keys, rotation and JWKS", "[jwt][docs]") {

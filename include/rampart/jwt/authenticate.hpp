@@ -4,6 +4,8 @@
 #include <rampart/core/context.hpp>
 #include <rampart/core/middleware.hpp>
 #include <rampart/errors/http_error.hpp>
+#include <rampart/jwt/concepts.hpp>
+#include <rampart/jwt/cookies.hpp>
 #include <rampart/jwt/error.hpp>
 #include <rampart/jwt/token_store.hpp>
 #include <rampart/jwt/user_status_cache.hpp>
@@ -11,12 +13,9 @@
 
 #include <boost/json/object.hpp>
 
-#include <openssl/crypto.h>
-
-#include <chrono>
 #include <concepts>
-#include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,33 +24,6 @@
 #include <vector>
 
 namespace rampart::jwt {
-
-/** Where browser clients keep their tokens, and how their unsafe requests prove intent.
-
-    Tokens travel in HttpOnly cookies (script cannot read them), marked Secure and SameSite.
-    Because a browser attaches cookies to cross-site requests too, a request authenticated by
-    cookie with an unsafe method (anything but GET, HEAD, OPTIONS, TRACE) must also carry the
-    CSRF token twice: in the readable `csrf_cookie` and copied by the page's script into the
-    `csrf_header`. A forged cross-site request cannot read the cookie, so cannot copy it.
-    The token service sets all three cookies on login and refresh and clears them on logout.
-*/
-struct cookie_options {
-    std::string access_cookie = "access_token";
-    std::string refresh_cookie = "refresh_token";
-    std::string csrf_cookie = "csrftoken";
-    std::string csrf_header = "X-CSRFToken";
-    /// `Path` of the access and CSRF cookies.
-    std::string path = "/";
-    /// `Path` of the refresh cookie: narrow it to the token endpoints so the long-lived token
-    /// is sent nowhere else.
-    std::string refresh_path = "/";
-    /// `Domain`; empty makes host-only cookies (the safest).
-    std::string domain;
-    /// `SameSite`: `Strict`, `Lax` or `None` (None needs `secure`).
-    std::string same_site = "Lax";
-    /// `Secure`. Leave it on outside tests over plain HTTP on localhost.
-    bool secure = true;
-};
 
 /// How `authenticate` finds and reads tokens.
 struct authenticate_options {
@@ -105,238 +77,19 @@ struct authentication_failure {
     /// The `WWW-Authenticate` value a 401 carries.
     std::string challenge;
 
-    /// Throws the 401 `invalid_token` (or 403 for CSRF) this failure stands for.
-    [[noreturn]] void raise() const {
-        if (csrf)
-            throw permission_denied(description);
-        if (malformed)
-            throw bad_request(description);
-        authentication_failed err{description, "invalid_token"};
-        err.with_header("WWW-Authenticate", challenge);
-        throw err;
-    }
-};
-
-/** A verifier `authenticate` and the token service can use: `try_verify(token)` returns a
-    `verify_result` (jwt::verifier), or an `awaitable<verify_result>` (a verifier wrapped with
-    a remote_jwks, say). It must check signature and time claims but not the token type.
-*/
-template <class V>
-concept token_verifier = requires(const V& v, std::string_view token) {
-    requires std::same_as<decltype(v.try_verify(token)), verify_result> ||
-        std::same_as<decltype(v.try_verify(token)), asio::awaitable<verify_result>>;
+    /// Throws the 401 `invalid_token` (or 403 for CSRF, 400 when malformed) it stands for.
+    /// Throws: permission_denied (403), bad_request (400) or authentication_failed (401),
+    /// always: each is the client's error.
+    [[noreturn]] void raise() const;
 };
 
 /** A `valid_user_id` for applications whose user ids are positive 64-bit integers (Django's
     default primary key): decimal digits, no sign, no leading zero, at most 2^63 - 1. `"abc"`,
     `"-1"`, `"007"`, `"1e3"` and `""` fail; so does `0`. */
-inline bool integer_user_id(std::string_view id) noexcept {
-    if (id.empty() || id.size() > 19 || id.front() == '0')
-        return false;
-    for (char c : id)
-        if (c < '0' || c > '9')
-            return false;
-    return id.size() < 19 || id <= "9223372036854775807";
-}
+bool integer_user_id(std::string_view id) noexcept;
 
 /// Stands for "no store": `authenticate` then checks no revocation.
 struct no_token_store {};
-
-namespace detail {
-
-/// `realm="api"` with the realm's quotes and backslashes escaped.
-inline std::string quoted(std::string_view text) {
-    std::string out = "\"";
-    for (char c : text) {
-        if (c == '"' || c == '\\')
-            out += '\\';
-        out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;
-    }
-    out += '"';
-    return out;
-}
-
-/// `Bearer realm="api"`, plus RFC 6750 error attributes when `description` is given.
-inline std::string bearer_challenge(std::string_view realm, std::string_view description = {}) {
-    std::string out = "Bearer realm=" + quoted(realm);
-    if (!description.empty()) {
-        // RFC 6750 3: error_description is %x20-21 / %x23-5B / %x5D-7E only.
-        std::string clean;
-        for (char c : description) {
-            auto u = static_cast<unsigned char>(c);
-            clean += (u < 0x20 || u > 0x7e || c == '"' || c == '\\') ? ' ' : c;
-        }
-        out += ", error=\"invalid_token\", error_description=\"" + clean + '"';
-    }
-    return out;
-}
-
-inline bool equals_ignoring_case(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z')
-            x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z')
-            y = static_cast<char>(y - 'A' + 'a');
-        if (x != y)
-            return false;
-    }
-    return true;
-}
-
-inline std::string_view trim_blanks(std::string_view s) noexcept {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
-}
-
-/// The value of cookie `name` across every `Cookie` header (the first when sent more than
-/// once), or nullopt. Quotes around a value are removed (RFC 6265 cookie-value). `count`, when
-/// given, receives how many times the cookie was sent.
-inline std::optional<std::string_view> find_cookie(const request& req, std::string_view name,
-                                                   std::size_t* count = nullptr) {
-    std::optional<std::string_view> found;
-    if (count)
-        *count = 0;
-    auto range = req.equal_range(http::field::cookie);
-    for (auto it = range.first; it != range.second; ++it) {
-        std::string_view header{it->value().data(), it->value().size()};
-        while (!header.empty()) {
-            auto semi = header.find(';');
-            std::string_view pair = trim_blanks(header.substr(0, semi));
-            header = semi == std::string_view::npos ? std::string_view{} : header.substr(semi + 1);
-            auto eq = pair.find('=');
-            if (eq == std::string_view::npos || trim_blanks(pair.substr(0, eq)) != name)
-                continue;
-            std::string_view value = trim_blanks(pair.substr(eq + 1));
-            if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
-                value = value.substr(1, value.size() - 2);
-            if (!found)
-                found = value;
-            if (!count)
-                return found;
-            ++*count;
-        }
-    }
-    return found;
-}
-
-inline bool safe_method(http::verb m) noexcept {
-    return m == http::verb::get || m == http::verb::head || m == http::verb::options ||
-           m == http::verb::trace;
-}
-
-/// Whether header and cookie carry the same non-empty CSRF token (constant time).
-inline std::optional<std::string> csrf_problem(const request& req, const cookie_options& c) {
-    std::size_t cookies = 0;
-    auto cookie = find_cookie(req, c.csrf_cookie, &cookies);
-    auto header = req.find(c.csrf_header);
-    if (!cookie || cookie->empty() || header == req.end() || header->value().empty())
-        return std::string("CSRF Failed: CSRF token missing.");
-    // Two CSRF cookies: one may have been planted by a sibling subdomain (cookie tossing).
-    if (cookies > 1 || req.count(c.csrf_header) > 1)
-        return std::string("CSRF Failed: CSRF token sent more than once.");
-    std::string_view sent{header->value().data(), header->value().size()};
-    if (sent.size() != cookie->size() ||
-        CRYPTO_memcmp(sent.data(), cookie->data(), sent.size()) != 0)
-        return std::string("CSRF Failed: CSRF token incorrect.");
-    return std::nullopt;
-}
-
-/// The user id in `claims[name]` as text: a non-empty string, or an integer in decimal.
-inline std::optional<std::string> user_id_of(const boost::json::object& claims,
-                                             std::string_view name) {
-    auto it = claims.find(name);
-    if (it == claims.end())
-        return std::nullopt;
-    const auto& v = it->value();
-    if (v.is_string() && !v.get_string().empty())
-        return std::string(v.get_string());
-    if (v.is_int64())
-        return std::to_string(v.get_int64());
-    if (v.is_uint64())
-        return std::to_string(v.get_uint64());
-    return std::nullopt;
-}
-
-/// `claims[name]` as whole seconds, when it is a number.
-inline std::optional<std::int64_t> seconds_claim(const boost::json::object& claims,
-                                                 std::string_view name) {
-    auto it = claims.find(name);
-    if (it == claims.end())
-        return std::nullopt;
-    const auto& v = it->value();
-    if (v.is_int64())
-        return v.get_int64();
-    if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
-        return static_cast<std::int64_t>(v.get_uint64());
-    if (v.is_double() && v.get_double() > -9.2e18 && v.get_double() < 9.2e18)
-        return static_cast<std::int64_t>(v.get_double());
-    return std::nullopt;
-}
-
-inline std::optional<std::string_view> string_claim(const boost::json::object& claims,
-                                                    std::string_view name) {
-    auto it = claims.find(name);
-    if (it == claims.end() || !it->value().is_string())
-        return std::nullopt;
-    return std::string_view{it->value().get_string()};
-}
-
-/// Store keys shared by the middleware and the token service.
-inline std::string user_revoked_key(std::string_view prefix, std::string_view user_id) {
-    std::string k{prefix};
-    k += "user-revoked:";
-    k += user_id;
-    return k;
-}
-inline std::string family_revoked_key(std::string_view prefix, std::string_view family) {
-    std::string k{prefix};
-    k += "family-revoked:";
-    k += family;
-    return k;
-}
-inline std::string used_jti_key(std::string_view prefix, std::string_view jti) {
-    std::string k{prefix};
-    k += "jti:";
-    k += jti;
-    return k;
-}
-
-/** Whether a verified token was revoked: its family (`fam`) logged out or caught reusing a
-    rotated refresh token, or its user logged out everywhere at or after its `iat`.
-    Tokens issued in the same second as a user's revocation count as before it.
-*/
-template <class Store>
-asio::awaitable<bool> is_revoked(Store& store, std::string_view prefix,
-                                 const boost::json::object& claims, std::string_view user_id) {
-    if (auto fam = string_claim(claims, "fam")) {
-        auto revoked = co_await store.get(family_revoked_key(prefix, *fam));
-        if (revoked)
-            co_return true;
-    }
-    auto revoked_at = co_await store.get(user_revoked_key(prefix, user_id));
-    if (revoked_at) {
-        auto iat = seconds_claim(claims, "iat");
-        if (!iat || *iat <= *revoked_at)
-            co_return true;
-    }
-    co_return false;
-}
-
-template <class V>
-asio::awaitable<verify_result> verify_with(const V& verifier, std::string_view token) {
-    if constexpr (std::same_as<decltype(verifier.try_verify(token)), verify_result>)
-        co_return verifier.try_verify(token);
-    else
-        co_return co_await verifier.try_verify(token);
-}
-
-} // namespace detail
 
 /** Identifies the caller from a JWT access token; never refuses a request itself.
 
@@ -386,126 +139,24 @@ public:
     }
 
     /// Does this layer's work on `ctx` without calling further in (for custom pipelines).
-    asio::awaitable<void> identify(context& ctx) const {
-        const authenticate_options& o = *options_;
-        std::string_view token;
-        bool from_cookie = false;
-        if (ctx.req().count(http::field::authorization) > 1) {
-            // Proxies and frameworks disagree on which of two wins: refuse the ambiguity.
-            malformed(ctx, "Multiple Authorization headers.");
-            co_return;
-        }
-        if (auto auth = ctx.req().find(http::field::authorization); auth != ctx.req().end()) {
-            std::string_view value =
-                detail::trim_blanks({auth->value().data(), auth->value().size()});
-            auto space = value.find_first_of(" \t");
-            std::string_view scheme = value.substr(0, space);
-            bool ours = false;
-            for (const auto& t : o.header_types)
-                ours = ours || detail::equals_ignoring_case(scheme, t);
-            if (!ours)
-                co_return; // another scheme: not ours to judge
-            std::string_view rest = space == std::string_view::npos
-                                        ? std::string_view{}
-                                        : detail::trim_blanks(value.substr(space + 1));
-            if (rest.empty() || rest.find_first_of(" \t") != std::string_view::npos) {
-                fail(ctx, "Authorization header must contain two space-delimited values.");
-                co_return;
-            }
-            token = rest;
-        } else if (o.cookies) {
-            std::size_t sent = 0;
-            auto cookie = detail::find_cookie(ctx.req(), o.cookies->access_cookie, &sent);
-            if (sent > 1) {
-                // Browsers send a name twice when cookies of several paths or domains match
-                // (one may be planted by a sibling subdomain): refuse rather than guess.
-                malformed(ctx, "Multiple access token cookies.");
-                co_return;
-            }
-            if (!cookie || cookie->empty())
-                co_return;
-            token = *cookie;
-            from_cookie = true;
-        } else {
-            co_return;
-        }
-
-        if (from_cookie && !detail::safe_method(ctx.req().method())) {
-            if (auto problem = detail::csrf_problem(ctx.req(), *o.cookies)) {
-                auto& f = ctx.emplace<authentication_failure>();
-                f.description = std::move(*problem);
-                f.csrf = true;
-                f.challenge = detail::bearer_challenge(o.realm);
-                co_return;
-            }
-        }
-
-        verify_result verified = co_await detail::verify_with(*verifier_, token);
-        if (!verified) {
-            fail(ctx, std::string(message(verified.reason())), verified.reason());
-            co_return;
-        }
-        boost::json::object claims = std::move(verified.value().claims);
-        if (detail::string_claim(claims, o.token_type_claim) !=
-            std::optional<std::string_view>{"access"}) {
-            fail(ctx, std::string(message(error::wrong_token_type)), error::wrong_token_type);
-            co_return;
-        }
-        if (o.require_jti) {
-            auto jti = detail::string_claim(claims, o.jti_claim);
-            if (!jti || jti->empty()) {
-                fail(ctx, "Token has no id.", error::missing_claim);
-                co_return;
-            }
-        }
-        auto user_id = detail::user_id_of(claims, o.user_id_claim);
-        if (!user_id || (o.valid_user_id && !o.valid_user_id(*user_id))) {
-            fail(ctx, "Token contained no recognizable user identification.", error::missing_claim);
-            co_return;
-        }
-        if constexpr (!std::same_as<Store, no_token_store>) {
-            bool revoked = co_await detail::is_revoked(*store_, o.store_prefix, claims, *user_id);
-            if (revoked) {
-                fail(ctx, "Token has been revoked.");
-                co_return;
-            }
-        }
-        if (o.user_active) {
-            auto lookup = o.user_active(*user_id);
-            bool active = co_await std::move(lookup);
-            if (!active) {
-                fail(ctx, "User not found or inactive.");
-                co_return;
-            }
-        }
-        ctx.principal().user_id = std::move(*user_id);
-        ctx.principal().claims = std::move(claims);
-    }
+    asio::awaitable<void> identify(context& ctx) const;
 
     const authenticate_options& options() const noexcept { return *options_; }
 
 private:
-    void malformed(context& ctx, std::string description) const {
-        auto& f = ctx.emplace<authentication_failure>();
-        f.description = std::move(description);
-        f.malformed = true;
-        f.challenge = detail::bearer_challenge(options_->realm);
-    }
-
+    void malformed(context& ctx, std::string description) const;
     void fail(context& ctx, std::string description,
-              std::optional<jwt::error> reason = std::nullopt) const {
-        auto& f = ctx.emplace<authentication_failure>();
-        f.challenge = detail::bearer_challenge(options_->realm, description);
-        f.description = std::move(description);
-        f.reason = reason;
-    }
+              std::optional<jwt::error> reason = std::nullopt) const;
 
     const Verifier* verifier_;
     Store* store_;
     std::shared_ptr<const authenticate_options> options_;
 };
 
-/// Throws the failure `authenticate` recorded, if any (place it after the throttles).
+/** Throws the failure `authenticate` recorded, if any (place it after the throttles).
+
+    Throws: what authentication_failure::raise throws (400, 401 or 403: the client's).
+*/
 struct enforce {
     template <class Next>
     asio::awaitable<response> operator()(context& ctx, Next& next) {
@@ -530,15 +181,9 @@ public:
     }
 
     /// Throws unless `ctx` is authenticated.
-    void check(const context& ctx) const {
-        if (ctx.principal().authenticated())
-            return;
-        if (const auto* failure = ctx.find<authentication_failure>())
-            failure->raise();
-        not_authenticated err;
-        err.with_header("WWW-Authenticate", detail::bearer_challenge(realm_));
-        throw err;
-    }
+    /// Throws: the recorded failure (see authentication_failure::raise) or
+    /// not_authenticated (401); both are the client's.
+    void check(const context& ctx) const;
 
 private:
     std::string realm_;
@@ -562,22 +207,10 @@ public:
                                 std::string detail = {})
         : predicate_(std::move(predicate)), auth_(std::move(realm)), detail_(std::move(detail)) {}
 
+    /// Throws: not_authenticated (401) or permission_denied (403) when refused; the
+    /// client's. What `predicate` throws passes through.
     template <class Next>
-    asio::awaitable<response> operator()(context& ctx, Next& next) {
-        bool allowed;
-        if constexpr (std::same_as<std::invoke_result_t<Predicate&, const context&>,
-                                   asio::awaitable<bool>>)
-            allowed = co_await predicate_(std::as_const(ctx));
-        else
-            allowed = static_cast<bool>(predicate_(std::as_const(ctx)));
-        if (!allowed) {
-            auth_.check(ctx);
-            if (detail_.empty())
-                throw permission_denied();
-            throw permission_denied(detail_);
-        }
-        co_return co_await next(ctx);
-    }
+    asio::awaitable<response> operator()(context& ctx, Next& next);
 
 private:
     Predicate predicate_;
@@ -589,5 +222,7 @@ static_assert(middleware<enforce>);
 static_assert(middleware<require_authenticated>);
 
 } // namespace rampart::jwt
+
+#include <rampart/jwt/impl/authenticate.hpp>
 
 #endif

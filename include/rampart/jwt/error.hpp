@@ -1,19 +1,29 @@
 #ifndef RAMPART_JWT_ERROR_HPP
 #define RAMPART_JWT_ERROR_HPP
 
+#include <rampart/detail/error_category.hpp>
 #include <rampart/errors/http_error.hpp>
 
+#include <boost/assert/source_location.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <ostream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace rampart::jwt {
 
 /** Why a token was refused. Each refusal has its own reason so tests, logs and metrics can
     tell them apart; clients see only a short message (see message()).
+
+    An error-code enum (category error_category(), named `rampart.jwt`), like
+    rampart::redis::error: a `boost::system::error_code` can hold it and compare equal to it.
+    Zero is no error, so the first reason is 1.
 */
 enum class error {
-    too_large,        ///< longer than verifier_options::max_token_size (checked first)
+    too_large = 1,    ///< longer than verifier_options::max_token_size (checked first)
     malformed,        ///< not three dot-separated parts, or a header/claim of the wrong type
     bad_base64,       ///< a part is not canonical unpadded base64url
     bad_json,         ///< the header or the claims are not valid JSON objects
@@ -76,6 +86,11 @@ constexpr std::string_view to_string(error e) noexcept {
     return "unknown";
 }
 
+/// Writes to_string(e), for logs and test output.
+inline std::ostream& operator<<(std::ostream& os, error e) {
+    return os << to_string(e);
+}
+
 /** A short message for clients. It says what kind of problem the token has without helping
     an attacker: every signature or key problem reads the same.
 */
@@ -92,6 +107,26 @@ constexpr std::string_view message(error e) noexcept {
     default:
         return "Token is invalid or expired.";
     }
+}
+
+namespace detail {
+
+/// The words of rampart::jwt::error codes: to_string()'s names.
+struct error_text {
+    static constexpr const char* name = "rampart.jwt";
+    static std::string message(int ev) { return std::string(to_string(static_cast<error>(ev))); }
+};
+
+} // namespace detail
+
+/// The category of rampart::jwt::error codes.
+inline const boost::system::error_category& error_category() noexcept {
+    return rampart::detail::error_category<detail::error_text>::instance();
+}
+
+/// `e` as a `boost::system::error_code` of error_category().
+inline boost::system::error_code make_error_code(error e) noexcept {
+    return {static_cast<int>(e), error_category()};
 }
 
 /** A token was refused.
@@ -111,6 +146,13 @@ private:
     error reason_;
 };
 
+/** Throws token_error(e). verify_result::value() calls it (found by argument-dependent
+    lookup, as boost::system::result asks), so a refused token read as a value is a 401.
+*/
+[[noreturn]] inline void throw_exception_from_error(error e, const boost::source_location&) {
+    throw token_error(e);
+}
+
 /// Key material is unusable: wrong type for the algorithm, too small, unparsable, missing
 /// private half for signing. Thrown when keys are made, never while verifying a token.
 class key_error : public std::invalid_argument {
@@ -124,6 +166,35 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/** Why key material could not be used, as the non-throwing makers (key::try_from_pem,
+    key::try_from_jwk) report it: the message key_error would carry. `value()` of their
+    result throws that key_error.
+*/
+struct key_problem {
+    std::string message;
+};
+
+/// Why a JWKS document could not be read, as try_parse_jwks reports it; `value()` of its
+/// result throws the jwks_error.
+struct jwks_problem {
+    std::string message;
+};
+
+/// Throws key_error(p.message); boost::system::result calls it for key_problem errors.
+[[noreturn]] inline void throw_exception_from_error(const key_problem& p,
+                                                    const boost::source_location&) {
+    throw key_error(p.message);
+}
+
+/// Throws jwks_error(p.message); boost::system::result calls it for jwks_problem errors.
+[[noreturn]] inline void throw_exception_from_error(const jwks_problem& p,
+                                                    const boost::source_location&) {
+    throw jwks_error(p.message);
+}
+
 } // namespace rampart::jwt
+
+template <>
+struct boost::system::is_error_code_enum<rampart::jwt::error> : std::true_type {};
 
 #endif

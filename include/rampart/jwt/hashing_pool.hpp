@@ -78,7 +78,8 @@ public:
         std::atomic<std::size_t>* count_ = nullptr;
     };
 
-    /// Throws std::invalid_argument for zero threads or a Retry-After below one second.
+    /// Throws: std::invalid_argument (a configuration error) for zero threads or a
+    /// Retry-After below one second.
     explicit hashing_pool(hashing_pool_options options = {})
         : threads_(options.threads),
           capacity_(options.threads + options.max_waiting.value_or(4 * options.threads)),

@@ -47,7 +47,8 @@ struct issued_token {
 };
 
 /// A fresh token id: 16 random bytes from OpenSSL's CSPRNG as 32 lowercase hex digits, the
-/// shape of simplejwt's `uuid4().hex`. Throws key_error if the CSPRNG fails.
+/// shape of simplejwt's `uuid4().hex`.
+/// Throws: key_error if the CSPRNG fails (a server fault, never the client's).
 inline std::string new_jti() {
     unsigned char bytes[16];
     if (RAND_bytes(bytes, sizeof bytes) != 1)
@@ -74,7 +75,7 @@ inline std::string new_jti() {
 template <clock_source Clock = system_clock>
 class issuer {
 public:
-    /// Throws key_error when `signing_key` cannot sign (a public key).
+    /// Throws: key_error (a configuration error) when `signing_key` cannot sign (a public key).
     explicit issuer(key signing_key, issuer_options options = {}, Clock clock = {})
         : key_(std::move(signing_key)), options_(std::move(options)), clock_(std::move(clock)) {
         if (!key_.can_sign())
@@ -89,6 +90,8 @@ public:
     /** A token of `token_type` valid for `lifetime` from now, carrying `claims` after the
         standard ones. A claim in `claims` with a standard name replaces the standard value
         (e.g. to keep a refresh token's `exp` when deriving from it).
+
+        Throws: key_error when the CSPRNG or the signature fails (a server fault).
     */
     issued_token issue(std::string_view token_type, std::chrono::seconds lifetime,
                        const boost::json::object& claims = {}) const {
@@ -122,18 +125,20 @@ public:
     }
 
     /// An access token for `user_id` (an integer or a string, written as given).
+    /// Throws: as issue().
     issued_token access(const boost::json::value& user_id, boost::json::object extra = {}) const {
         extra[options_.user_id_claim] = user_id;
         return issue("access", options_.access_lifetime, extra);
     }
 
-    /// A refresh token for `user_id`.
+    /// A refresh token for `user_id`. Throws: as issue().
     issued_token refresh(const boost::json::value& user_id, boost::json::object extra = {}) const {
         extra[options_.user_id_claim] = user_id;
         return issue("refresh", options_.refresh_lifetime, extra);
     }
 
     /// Signs exactly `claims` (nothing added) and returns the compact token.
+    /// Throws: key_error when the signature fails (a server fault).
     std::string sign(const boost::json::object& claims) const {
         std::string token = header_;
         token += '.';

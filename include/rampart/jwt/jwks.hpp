@@ -8,6 +8,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/system/result.hpp>
 
 #include <memory>
 #include <string>
@@ -33,8 +34,10 @@ inline boost::json::object to_jwks(const key_set& keys) {
     Keys this library cannot use are skipped, as RFC 7517 section 5 asks: unknown `kty`,
     encryption keys (`use: enc`), unsupported curves or algorithms, a `kty` that does not match
     its `alg`, RSA keys under 2048 bits, `oct` secrets unless jwk_options::allow_symmetric,
-    and a repeated `kid`. Throws jwks_error when the document is not a JSON object with a
-    `keys` array.
+    and a repeated `kid`.
+
+    Throws: jwks_error when the document is not a JSON object with a `keys` array (the
+    publisher's error, or a wrong URL in the configuration).
 */
 inline key_set from_jwks(const boost::json::object& doc, const jwk_options& options = {}) {
     auto it = doc.find("keys");
@@ -55,11 +58,23 @@ inline key_set from_jwks(const boost::json::object& doc, const jwk_options& opti
 }
 
 /// from_jwks over JSON text (strict: duplicate members refused).
+/// Throws: jwks_error when the text is not such a document (as from_jwks).
 inline key_set parse_jwks(std::string_view text, const jwk_options& options = {}) {
     boost::json::object doc;
     if (rampart::detail::parse_object(text, doc) != rampart::detail::json_status::ok)
         throw jwks_error("rampart::jwt: the JWKS is not a valid JSON object");
     return from_jwks(doc, options);
+}
+
+/// As parse_jwks, without throwing: the key set, or the problem (value() then throws the
+/// jwks_error). Throws: std::bad_alloc only.
+inline boost::system::result<key_set, jwks_problem>
+try_parse_jwks(std::string_view text, const jwk_options& options = {}) {
+    try {
+        return parse_jwks(text, options);
+    } catch (const jwks_error& e) {
+        return jwks_problem{e.what()};
+    }
 }
 
 /** A handler serving a key set's public keys as `application/jwk-set+json`, for a route such

@@ -5,6 +5,7 @@
 #include <rampart/jwt/error.hpp>
 
 #include <boost/json/object.hpp>
+#include <boost/system/result.hpp>
 
 #include <openssl/types.h>
 
@@ -50,7 +51,11 @@ struct jwk_options {
 */
 class key {
 public:
-    /// An HMAC key (HS256/384/512). Throws key_error for a non-HMAC algorithm, an empty secret,
+    /// A key, or why it could not be made (value() then throws the key_error).
+    using result = boost::system::result<key, key_problem>;
+
+    /// An HMAC key (HS256/384/512).
+    /// Throws: key_error (a configuration error) for a non-HMAC algorithm, an empty secret,
     /// or (by default) one shorter than the hash.
     static key hmac(algorithm alg, std::string_view secret, std::string kid = {},
                     secret_policy policy = secret_policy::require_hash_size);
@@ -64,20 +69,33 @@ public:
     /** A key from PEM text: a PKCS#8 private key (`BEGIN PRIVATE KEY`), a traditional RSA/EC
         private key, an SPKI public key (`BEGIN PUBLIC KEY`) or an X.509 certificate's public
         key. A private key can sign and verify; a public one only verifies. Encrypted PEM is
-        refused (no passphrase prompt). Throws key_error when the text holds no key, or a key
-        of the wrong family, curve or size for `alg`.
+        refused (no passphrase prompt).
+
+        Throws: key_error (a configuration error) when the text holds no key, or a key of the
+        wrong family, curve or size for `alg`.
     */
     static key from_pem(algorithm alg, std::string_view pem, std::string kid = {});
+
+    /// As from_pem, without throwing: the key or the problem (for a key file read at run
+    /// time, where a bad file is to be logged rather than thrown). Throws: std::bad_alloc only.
+    static result try_from_pem(algorithm alg, std::string_view pem, std::string kid = {});
 
     /** A verification key from one JWK (a JSON object, RFC 7517/7518/8037): `RSA` (`n`, `e`),
         `EC` (`crv` P-256/P-384/P-521, `x`, `y`), `OKP` (`crv` Ed25519, `x`), and `oct` (`k`)
         only with jwk_options::allow_symmetric. The `alg` member, when present, must belong to
         the `kty`'s family; `use`, when present, must be `sig`; `key_ops`, when present, must
         include `verify`. Private members are ignored: the key only verifies.
+
+        Throws: key_error when the JWK is unusable (a configuration error, or the remote
+        issuer's when the JWK came from a JWKS).
     */
     static key from_jwk(const boost::json::object& jwk, const jwk_options& options = {});
 
+    /// As from_jwk, without throwing: the key or the problem. Throws: std::bad_alloc only.
+    static result try_from_jwk(const boost::json::object& jwk, const jwk_options& options = {});
+
     /// A fresh random key for `alg`: RSA 2048, the algorithm's curve, or a 64-byte secret.
+    /// Throws: key_error when OpenSSL fails (no randomness: a server fault).
     static key generate(algorithm alg, std::string kid = {});
 
     /// The only algorithm this key signs and verifies with.
@@ -86,7 +104,7 @@ public:
     /// The key id (`kid`); empty when none was given.
     const std::string& kid() const noexcept;
 
-    /// A copy of this key under another id.
+    /// A copy of this key under another id. Throws: std::bad_alloc only.
     key with_kid(std::string kid) const;
 
     /// Whether this is a shared secret (HMAC).
@@ -96,18 +114,20 @@ public:
     bool can_sign() const noexcept;
 
     /** The public JWK (`kty`, `kid` when set, `use: sig`, `alg`, and the public members only).
-        Throws key_error for an HMAC key: secrets are never exported.
+        Throws: key_error for an HMAC key (a programming error): secrets are never exported.
     */
     boost::json::object public_jwk() const;
 
-    /// The public key as SPKI PEM (`BEGIN PUBLIC KEY`). Throws key_error for an HMAC key.
+    /// The public key as SPKI PEM (`BEGIN PUBLIC KEY`).
+    /// Throws: key_error for an HMAC key (a programming error).
     std::string public_pem() const;
 
-    /// The private key as PKCS#8 PEM. Throws key_error for a public or HMAC key.
+    /// The private key as PKCS#8 PEM.
+    /// Throws: key_error for a public or HMAC key (a programming error).
     std::string private_pem() const;
 
     /** The JWS signature (raw bytes, R||S for ECDSA) over `signing_input`.
-        Throws key_error when the key cannot sign.
+        Throws: key_error when the key cannot sign (a programming error) or OpenSSL fails.
     */
     std::string sign(std::string_view signing_input) const;
 

@@ -33,7 +33,8 @@ public:
             add(k);
     }
 
-    /// Adds a key. Throws key_error when another key already has its (non-empty) kid.
+    /// Adds a key.
+    /// Throws: key_error (a configuration error) when another key already has its kid.
     key_set& add(key k) {
         if (!k.kid().empty() && find(k.kid()))
             throw key_error("rampart::jwt: duplicate kid \"" + k.kid() + "\" in a key set");

@@ -69,8 +69,9 @@ public:
     static constexpr std::string_view algorithm = "pbkdf2_sha256";
     static constexpr std::size_t salt_length = 22;
 
-    /// A hasher making new hashes with `iterations` (throws std::invalid_argument below the
-    /// minimum or above the maximum).
+    /// A hasher making new hashes with `iterations`.
+    /// Throws: std::invalid_argument (a configuration error) below the minimum or above the
+    /// maximum.
     explicit password_hasher(std::uint32_t iterations = default_iterations)
         : iterations_(iterations) {
         if (iterations < minimum_iterations || iterations > maximum_iterations)
@@ -79,6 +80,7 @@ public:
     }
 
     /// A hasher that accepts any iteration count from 1 (tests only; see the tag).
+    /// Throws: std::invalid_argument for 0 or above the maximum (a programming error).
     password_hasher(std::uint32_t iterations, allow_weak_iterations_t) : iterations_(iterations) {
         if (iterations < 1 || iterations > maximum_iterations)
             throw std::invalid_argument("rampart: PBKDF2 iterations out of range");
@@ -87,10 +89,12 @@ public:
     std::uint32_t iterations() const noexcept { return iterations_; }
 
     /// Encodes `password` with a fresh random salt.
+    /// Throws: std::runtime_error when OpenSSL has no randomness (a server fault).
     std::string hash(std::string_view password) const { return hash(password, random_salt()); }
 
     /// Encodes `password` with the given salt (non-empty, no `$`). For reproducing known hashes;
     /// new hashes should use the random-salt overload.
+    /// Throws: std::invalid_argument for an empty salt or one with `$` (a programming error).
     std::string hash(std::string_view password, std::string_view salt) const {
         if (salt.empty() || salt.find('$') != std::string_view::npos)
             throw std::invalid_argument("rampart: a password salt must be non-empty without '$'");

@@ -68,7 +68,7 @@ struct remote_jwks_options {
 template <clock_source Clock = system_clock>
 class remote_jwks {
 public:
-    /// Throws jwks_error unless `url` is `https://host[:port][/path]`.
+    /// Throws: jwks_error (a configuration error) unless `url` is `https://host[:port][/path]`.
     remote_jwks(asio::any_io_executor ex, asio::ssl::context& tls, std::string_view url,
                 remote_jwks_options options = {}, Clock clock = {})
         : s_(std::make_shared<state>(ex, tls, std::move(options), std::move(clock))) {
@@ -77,7 +77,8 @@ public:
 
     /** The key set to verify a token with key id `kid` (may be empty): the cached one, after
         a refetch when it is missing, too old, or lacks `kid` and the refetch interval allows.
-        Throws jwks_error only when no set was ever fetched and this fetch failed.
+        Throws: jwks_error only when no set was ever fetched and this fetch failed (the
+        issuer's or the network's fault, never the client's: it fails the request with 500).
     */
     asio::awaitable<std::shared_ptr<const key_set>> keys_for(std::string_view kid) {
         auto now = s_->clock.now();
@@ -115,8 +116,8 @@ public:
         co_return s_->keys;
     }
 
-    /// Fetches the document now, whatever the interval, and replaces the cache. Throws
-    /// jwks_error on failure (the cache is then unchanged).
+    /// Fetches the document now, whatever the interval, and replaces the cache.
+    /// Throws: jwks_error on failure (the cache is then unchanged; the issuer's or network's).
     asio::awaitable<void> refresh() {
         {
             std::lock_guard lock(s_->mutex);
@@ -146,7 +147,8 @@ public:
         co_return v.try_verify(token, *keys);
     }
 
-    /// As try_verify; throws token_error when refused.
+    /// As try_verify. Throws: token_error (401, the client's) when refused; jwks_error as
+    /// keys_for.
     template <class C>
     asio::awaitable<verified_token> verify(const verifier<C>& v, std::string_view token) {
         verify_result result = co_await try_verify(v, token);

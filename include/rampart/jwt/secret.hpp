@@ -42,6 +42,8 @@ inline std::string generate_secret(std::size_t bytes = 48) {
 /** A key for one `purpose` derived from `secret`: HMAC-SHA256(secret, purpose), 32 bytes.
     One configured secret can then key several things (token signatures, pagination cursors)
     without a leak of one key exposing another or the secret.
+
+    Throws: std::runtime_error when OpenSSL's HMAC fails (a server fault).
 */
 inline std::string derive_key(std::string_view secret, std::string_view purpose) {
     unsigned char out[EVP_MAX_MD_SIZE];

@@ -67,6 +67,7 @@ public:
     using time_point = std::chrono::system_clock::time_point;
 
     /// A store with `shards` independent shards (at least one).
+    /// Throws: std::runtime_error when OpenSSL has no randomness (a server fault).
     explicit memory_token_store(Clock clock = {}, std::size_t shards = 16)
         : clock_(std::move(clock)), shards_(shards == 0 ? 1 : shards) {
         if (RAND_bytes(reinterpret_cast<unsigned char*>(&seed_), sizeof seed_) != 1)

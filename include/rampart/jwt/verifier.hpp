@@ -6,12 +6,14 @@
 #include <rampart/jwt/error.hpp>
 #include <rampart/jwt/key_set.hpp>
 
+#include <boost/system/result.hpp>
+
 #include <chrono>
 #include <cstddef>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <utility>
-#include <variant>
 #include <vector>
 
 namespace rampart::jwt {
@@ -39,30 +41,34 @@ struct verifier_options {
     std::vector<std::string> understood_critical;
 };
 
-/// The outcome of verifier::try_verify: a verified token or the reason for refusing it.
-class verify_result {
+/** The outcome of verifier::try_verify: a verified token or the reason for refusing it.
+
+    A `boost::system::result<verified_token, jwt::error>`: test it with `has_value()` (or
+    `if (r)`), read the reason with `error()` (convertible to a `boost::system::error_code`),
+    the token with `*r`, `r->` or `value()`. It adds only the spellings this library used
+    before it was a result: `ok()` for has_value() and `reason()` for error().
+
+    Throws: `value()` of a refused token throws token_error (401, the client's error).
+*/
+class verify_result : public boost::system::result<verified_token, jwt::error> {
+    using base = boost::system::result<verified_token, jwt::error>;
+
 public:
-    verify_result(verified_token token) : v_(std::move(token)) {}
-    verify_result(error reason) : v_(reason) {}
+    using base::base;
 
-    bool ok() const noexcept { return v_.index() == 0; }
-    explicit operator bool() const noexcept { return ok(); }
+    /// Same as has_value().
+    bool ok() const noexcept { return has_value(); }
 
-    /// The refusal reason. Only meaningful when !ok().
-    error reason() const noexcept { return ok() ? error::malformed : std::get<1>(v_); }
-
-    /// The token; throws token_error(reason()) when refused.
-    verified_token& value() & {
-        if (!ok())
-            throw token_error(reason());
-        return std::get<0>(v_);
-    }
-    verified_token&& value() && { return std::move(value()); }
-    verified_token* operator->() { return &value(); }
-
-private:
-    std::variant<verified_token, error> v_;
+    /// Same as error(): the refusal reason. Only meaningful when !ok().
+    jwt::error reason() const noexcept { return error(); }
 };
+
+/// Writes `verified` or the reason (`refused: expired`), for logs and test output.
+inline std::ostream& operator<<(std::ostream& os, const verify_result& r) {
+    if (r.has_value())
+        return os << "verified";
+    return os << "refused: " << r.error();
+}
 
 /** Verifies compact JWS tokens (RFC 7515/7519) against a key set.
 
@@ -83,10 +89,14 @@ public:
     explicit verifier(key_set keys, verifier_options options = {}, Clock clock = {})
         : keys_(std::move(keys)), options_(std::move(options)), clock_(std::move(clock)) {}
 
-    /// The verified token; throws token_error with the reason when refused.
+    /** The verified token.
+
+        Throws: token_error (401, the client's error) with the reason when refused.
+    */
     verified_token verify(std::string_view token) const { return try_verify(token).value(); }
 
     /// The verified token or the reason it was refused. Throws only std::bad_alloc.
+    /// (A verifier is a token_verifier.)
     verify_result try_verify(std::string_view token) const { return try_verify(token, keys_); }
 
     /// As try_verify, with another key set (e.g. one fetched by remote_jwks).

@@ -369,6 +369,22 @@ inline key key::from_jwk(const boost::json::object& jwk, const jwk_options& opti
     throw key_error("rampart::jwt: unsupported JWK \"kty\"");
 }
 
+inline key::result key::try_from_pem(algorithm alg, std::string_view pem, std::string kid) {
+    try {
+        return from_pem(alg, pem, std::move(kid));
+    } catch (const key_error& e) {
+        return key_problem{e.what()};
+    }
+}
+
+inline key::result key::try_from_jwk(const boost::json::object& jwk, const jwk_options& options) {
+    try {
+        return from_jwk(jwk, options);
+    } catch (const key_error& e) {
+        return key_problem{e.what()};
+    }
+}
+
 inline key key::generate(algorithm alg, std::string kid) {
     EVP_PKEY* raw = nullptr;
     switch (family(alg)) {
