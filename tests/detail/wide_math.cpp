@@ -1,6 +1,9 @@
 #include <rampart/detail/wide_math.hpp>
 
 #include <rampart/throttle/bucket.hpp>
+#ifdef RAMPART_HAS_REDIS
+#include <rampart/redis/bucket_store.hpp>
+#endif
 #include <rampart/throttle/limiter.hpp>
 #include <rampart/validation/decimal.hpp>
 
@@ -156,8 +159,8 @@ TEST_CASE("a token bucket near 2^125 units decides the same with either 128-bit 
           nanoseconds{1537228672809130302}, nanoseconds{1});
     check(b.take(r, r.tokens + 1, t0 - nanoseconds{1000}), false, 6148914691236515188u,
           nanoseconds::max(), nanoseconds{1537228672809130302}, nanoseconds{1});
-    check(b.take(r, 2, t0 + max_rate_period), true, r.tokens - 2, nanoseconds{0},
-          nanoseconds{2}, nanoseconds{2});
+    check(b.take(r, 2, t0 + max_rate_period), true, r.tokens - 2, nanoseconds{0}, nanoseconds{2},
+          nanoseconds{2});
 }
 
 TEST_CASE("a token bucket with a small rate decides the same with either 128-bit type") {
@@ -182,6 +185,40 @@ TEST_CASE("a token bucket with a small rate decides the same with either 128-bit
     CHECK(d.reset == nanoseconds{428571430});
     CHECK(next_token_in(r, d) == nanoseconds{2});
 }
+
+#ifdef RAMPART_HAS_REDIS
+TEST_CASE("the Redis bucket's exact units decide the same with either 128-bit type") {
+    using rampart::redis::detail::bucket_scale;
+    using std::chrono::nanoseconds;
+    const rampart::throttle::rate slow{7, std::chrono::seconds{3}};
+    const auto s = bucket_scale::of(slow);
+    REQUIRE(s.exact);
+    auto d = s.decide(false, 15000000, 3, slow);
+    CHECK_FALSE(d.allowed);
+    CHECK(d.remaining == 2);
+    CHECK(d.retry_after == nanoseconds{428571429});
+    CHECK(d.reset == nanoseconds{2142857143});
+    d = s.decide(true, -5, 3, slow); // a negative debt counts as none
+    CHECK(d.allowed);
+    CHECK(d.remaining == 7);
+    CHECK(d.reset == nanoseconds{0});
+    d = s.decide(false, 1000000000000000000, 8, slow); // more than the bucket holds
+    CHECK(d.remaining == 0);
+    CHECK(d.retry_after == nanoseconds::max());
+    CHECK(d.reset == nanoseconds{3000000000});
+
+    const rampart::throttle::rate fast{std::uint64_t{1} << 39, std::chrono::seconds{1}};
+    const auto f = bucket_scale::of(fast);
+    REQUIRE(f.exact);
+    REQUIRE(f.capacity == 8589934592000000);
+    d = f.decide(false, 8589934592000000, fast.tokens, fast);
+    CHECK(d.retry_after == nanoseconds{1000000000});
+    CHECK(d.reset == nanoseconds{1000000000});
+    d = f.decide(false, 8589934591999999, 1, fast);
+    CHECK(d.retry_after == nanoseconds{1});
+    CHECK(d.reset == nanoseconds{1000000000});
+}
+#endif
 
 TEST_CASE("decimal compares and overflows at the 64-bit limits with either 128-bit type") {
     using rampart::decimal;
