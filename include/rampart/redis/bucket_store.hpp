@@ -1,6 +1,7 @@
 #ifndef RAMPART_REDIS_BUCKET_STORE_HPP
 #define RAMPART_REDIS_BUCKET_STORE_HPP
 
+#include <rampart/detail/wide_math.hpp>
 #include <rampart/errors/http_error.hpp>
 #include <rampart/redis/client.hpp>
 #include <rampart/redis/detail/shared_store.hpp>
@@ -93,13 +94,13 @@ struct bucket_scale {
                                      const throttle::rate& r) const {
         using std::chrono::nanoseconds;
         if (exact) {
-            __extension__ typedef unsigned __int128 u128;
+            using rampart::detail::u128;
             const u128 debt =
                 std::min<u128>(static_cast<u128>(debt_in < 0 ? 0 : debt_in), capacity);
             auto ceil_ns = [&](u128 units) {
                 const u128 v = units * 1000;
                 const u128 q = v / refill + (v % refill != 0 ? 1 : 0);
-                constexpr auto max = static_cast<u128>(std::numeric_limits<std::int64_t>::max());
+                const auto max = static_cast<u128>(std::numeric_limits<std::int64_t>::max());
                 return nanoseconds{static_cast<std::int64_t>(q > max ? max : q)};
             };
             const auto remaining = static_cast<std::uint64_t>((capacity - debt) / unit);

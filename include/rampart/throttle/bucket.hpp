@@ -1,6 +1,7 @@
 #ifndef RAMPART_THROTTLE_BUCKET_HPP
 #define RAMPART_THROTTLE_BUCKET_HPP
 
+#include <rampart/detail/wide_math.hpp>
 #include <rampart/throttle/store.hpp>
 
 #include <chrono>
@@ -76,7 +77,7 @@ public:
     }
 
 private:
-    __extension__ typedef unsigned __int128 u128;
+    using u128 = rampart::detail::u128;
 
     static std::int64_t nanos(time_point t) noexcept {
         return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
@@ -94,7 +95,7 @@ private:
         u128 q = divide(value, by);
         if (q * by != value)
             ++q;
-        constexpr auto max = static_cast<u128>(std::numeric_limits<std::int64_t>::max());
+        const auto max = static_cast<u128>(std::numeric_limits<std::int64_t>::max());
         return std::chrono::nanoseconds{static_cast<std::int64_t>(q > max ? max : q)};
     }
 
@@ -128,11 +129,7 @@ private:
     }
 
     std::int64_t last_;
-    // 8-byte aligned, so a bucket is 24 bytes rather than 32 (more of them per cache line).
-    struct __attribute__((packed, aligned(8))) debt_cell {
-        u128 value;
-    };
-    debt_cell debt_{0};
+    rampart::detail::u128_cell debt_{0}; // 8-byte aligned: a bucket is 24 bytes rather than 32
 };
 
 } // namespace rampart::throttle

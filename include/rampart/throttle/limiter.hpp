@@ -3,6 +3,7 @@
 
 #include <rampart/core/context.hpp>
 #include <rampart/core/middleware.hpp>
+#include <rampart/detail/wide_math.hpp>
 #include <rampart/errors/http_error.hpp>
 #include <rampart/throttle/client_ip.hpp>
 #include <rampart/throttle/rule.hpp>
@@ -59,7 +60,7 @@ inline std::string policy_field(std::string_view name, const rate& r) {
     truth (every rounding is up), so a client that waits `t` finds one more token.
 */
 inline std::chrono::nanoseconds next_token_in(const rate& r, const bucket_decision& d) {
-    __extension__ typedef unsigned __int128 u128;
+    using rampart::detail::u128;
     const auto period = static_cast<std::uint64_t>(r.period.count());
     auto ceil_div = [](u128 a, u128 b) { return a / b + (a % b != 0 ? 1 : 0); };
     if (d.remaining >= r.tokens)

@@ -1,6 +1,8 @@
 #ifndef RAMPART_VALIDATION_DECIMAL_HPP
 #define RAMPART_VALIDATION_DECIMAL_HPP
 
+#include <rampart/detail/wide_math.hpp>
+
 #include <boost/json/value.hpp>
 #include <boost/json/value_from.hpp>
 #include <boost/json/value_to.hpp>
@@ -250,14 +252,14 @@ public:
     friend decimal operator+(const decimal& a, const decimal& b) {
         auto [x, y] = aligned(a, b);
         std::int64_t r;
-        if (__builtin_add_overflow(x.units_, y.units_, &r))
+        if (rampart::detail::add_overflows(x.units_, y.units_, r))
             throw std::overflow_error("rampart::decimal: overflow");
         return decimal{r, x.scale_};
     }
     friend decimal operator-(const decimal& a, const decimal& b) {
         auto [x, y] = aligned(a, b);
         std::int64_t r;
-        if (__builtin_sub_overflow(x.units_, y.units_, &r))
+        if (rampart::detail::sub_overflows(x.units_, y.units_, r))
             throw std::overflow_error("rampart::decimal: overflow");
         return decimal{r, x.scale_};
     }
@@ -265,7 +267,7 @@ public:
     /// Throws: std::overflow_error when the result does not fit.
     friend decimal operator*(const decimal& a, std::int64_t n) {
         std::int64_t r;
-        if (__builtin_mul_overflow(a.units_, n, &r))
+        if (rampart::detail::mul_overflows(a.units_, n, r))
             throw std::overflow_error("rampart::decimal: overflow");
         return decimal{r, a.scale_};
     }
@@ -344,7 +346,7 @@ private:
         return p;
     }
     static bool mul_overflows(std::int64_t a, std::int64_t b, std::int64_t& out) noexcept {
-        return __builtin_mul_overflow(a, b, &out);
+        return rampart::detail::mul_overflows(a, b, out);
     }
 
     /// Both values at the larger scale; throws std::overflow_error when that does not fit.
@@ -359,7 +361,7 @@ private:
 
     /// Exact comparison across scales, in 128-bit arithmetic.
     static int compare(const decimal& a, const decimal& b) noexcept {
-        __extension__ using i128 = __int128;
+        using rampart::detail::i128;
         i128 x = a.units_;
         i128 y = b.units_;
         for (int k = a.scale_; k < b.scale_; ++k)
