@@ -24,7 +24,6 @@
 
 #include <boost/asio/thread_pool.hpp>
 
-#include <charconv>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -72,11 +71,10 @@ struct user_directory {
     }
 
     asio::awaitable<bool> is_active(std::string_view user_id) {
-        std::int64_t id = 0;
-        if (!jwt::integer_user_id(user_id))
+        std::optional<std::int64_t> id = rampart::parse_integer<std::int64_t>(user_id);
+        if (!id || !jwt::integer_user_id(user_id))
             co_return false;
-        std::from_chars(user_id.data(), user_id.data() + user_id.size(), id);
-        co_return co_await db->user_is_active(id);
+        co_return co_await db->user_is_active(*id);
     }
 };
 
@@ -98,10 +96,8 @@ jwt::authenticate_options authentication(Cache& users) {
 
 /// The authenticated caller's id; a token naming no user of this shop is refused.
 inline std::int64_t caller_id(const context& ctx) {
-    const std::string& text = ctx.principal().user_id;
-    std::int64_t id = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-    if (ec != std::errc{} || end != text.data() + text.size()) {
+    std::optional<std::int64_t> id = ctx.principal().user_id_as<std::int64_t>();
+    if (!id) {
         // authenticate's valid_user_id already refuses such tokens; this is the last guard.
         rampart::authentication_failed err{"Token contained no recognizable user identification.",
                                            "token_not_valid"};
@@ -111,7 +107,7 @@ inline std::int64_t caller_id(const context& ctx) {
                         R"(identification.")");
         throw err;
     }
-    return id;
+    return *id;
 }
 
 inline boost::json::object order_json(const order& o) {

@@ -75,3 +75,24 @@ TEST_CASE("the default error sink renders http errors and hides unknown exceptio
     auto odd = ctx.render_error(std::make_exception_ptr(42));
     CHECK(odd.result() == http::status::internal_server_error);
 }
+
+TEST_CASE("parse_integer and principal::user_id_as read a whole decimal integer or nothing",
+          "[core][context]") {
+    CHECK(rampart::parse_integer<std::int64_t>("42") == 42);
+    CHECK(rampart::parse_integer<std::int64_t>("-7") == -7);
+    CHECK(rampart::parse_integer<std::int64_t>("9223372036854775807") == std::int64_t{9223372036854775807});
+    CHECK_FALSE(rampart::parse_integer<std::int64_t>("9223372036854775808"));
+    CHECK_FALSE(rampart::parse_integer<std::uint32_t>("-1"));
+    CHECK_FALSE(rampart::parse_integer<std::int64_t>("+1"));
+    CHECK_FALSE(rampart::parse_integer<std::int64_t>(" 1"));
+    CHECK_FALSE(rampart::parse_integer<std::int64_t>("1x"));
+    CHECK_FALSE(rampart::parse_integer<std::int64_t>(""));
+
+    rampart::principal anonymous;
+    CHECK_FALSE(anonymous.user_id_as<std::int64_t>());
+    rampart::principal user{.user_id = "1234", .claims = {}};
+    CHECK(user.user_id_as<std::int64_t>() == 1234);
+    CHECK_FALSE(user.user_id_as<std::int8_t>());
+    rampart::principal named{.user_id = "alice", .claims = {}};
+    CHECK_FALSE(named.user_id_as<std::int64_t>());
+}

@@ -3,7 +3,7 @@
 
 // Helpers for the token-layer tests: build tokens byte by byte, including broken ones.
 
-#include <rampart/jwt/detail/base64url.hpp>
+#include <rampart/detail/base64url.hpp>
 #include <rampart/jwt/key.hpp>
 
 #include <openssl/evp.h>
@@ -16,12 +16,12 @@
 namespace rampart::test::jwt {
 
 inline std::string b64(std::string_view raw) {
-    return rampart::jwt::detail::base64url_encode(raw);
+    return rampart::detail::base64url_encode(raw);
 }
 
 inline std::string b64_decode(std::string_view text) {
     std::string out;
-    rampart::jwt::detail::base64url_decode(text, out);
+    rampart::detail::base64url_decode(text, out);
     return out;
 }
 

@@ -5,7 +5,7 @@
 #include <rampart/jwt/verifier.hpp>
 
 #include <rampart/core/context.hpp>
-#include <rampart/jwt/detail/base64url.hpp>
+#include <rampart/detail/base64url.hpp>
 #include <rampart/jwt/issuer.hpp>
 #include <rampart/jwt/key.hpp>
 #include <rampart/jwt/key_set.hpp>
@@ -23,7 +23,7 @@ using rampart::request;
 namespace {
 
 std::string b64(std::string_view raw) {
-    return jwt::detail::base64url_encode(raw);
+    return rampart::detail::base64url_encode(raw);
 }
 
 std::string unsigned_token(std::string_view alg) {

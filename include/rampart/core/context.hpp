@@ -4,6 +4,7 @@
 #include <rampart/core/log.hpp>
 #include <rampart/core/renderable_error.hpp>
 #include <rampart/core/types.hpp>
+#include <rampart/detail/ascii.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -35,7 +36,23 @@ struct principal {
     boost::json::object claims;
 
     bool authenticated() const noexcept { return !user_id.empty(); }
+
+    /// The user's id as an integer `T` (for services whose ids are integers), or nullopt when
+    /// anonymous or when the id is not all of one decimal integer that fits `T`.
+    template <std::integral T>
+    std::optional<T> user_id_as() const noexcept {
+        return rampart::parse_integer<T>(user_id);
+    }
 };
+
+/** `text` as an integer `T` when it is all of one decimal integer that fits: an optional '-'
+    (signed types only), then digits. A '+', spaces, other text or a value out of range give
+    nullopt, never a wrapped or partial value. route parameters and integer user ids use it.
+*/
+template <std::integral T>
+std::optional<T> parse_integer(std::string_view text) noexcept {
+    return detail::parse_integer<T>(text);
+}
 
 /// A route parameter, already percent-decoded.
 struct route_param {
@@ -131,14 +148,7 @@ public:
         } else if constexpr (std::same_as<T, std::string>) {
             return text ? std::optional<T>(std::string(*text)) : std::nullopt;
         } else {
-            if (!text)
-                return std::nullopt;
-            const char* end = text->data() + text->size();
-            T value{};
-            auto [stop, error] = std::from_chars(text->data(), end, value);
-            if (error != std::errc{} || stop != end)
-                return std::nullopt;
-            return value;
+            return text ? rampart::parse_integer<T>(*text) : std::nullopt;
         }
     }
 

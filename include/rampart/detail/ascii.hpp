@@ -6,7 +6,11 @@
 
 #include <boost/beast/core/string.hpp>
 
+#include <charconv>
+#include <concepts>
+#include <optional>
 #include <string_view>
+#include <system_error>
 
 namespace rampart::detail {
 
@@ -71,6 +75,18 @@ constexpr int hex_value(char c) noexcept {
 
 /// Lower-case hex digits, indexed by value.
 inline constexpr char hex_digits[] = "0123456789abcdef";
+
+/// `text` as a `T` when it is all of one decimal integer that fits (an optional '-' for signed
+/// types, then digits); nullopt for '+', spaces, other text or a value out of range.
+template <std::integral T>
+std::optional<T> parse_integer(std::string_view text) noexcept {
+    const char* end = text.data() + text.size();
+    T value{};
+    auto [stop, error] = std::from_chars(text.data(), end, value);
+    if (text.empty() || error != std::errc{} || stop != end)
+        return std::nullopt;
+    return value;
+}
 
 } // namespace rampart::detail
 

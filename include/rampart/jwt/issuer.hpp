@@ -2,7 +2,7 @@
 #define RAMPART_JWT_ISSUER_HPP
 
 #include <rampart/core/clock.hpp>
-#include <rampart/jwt/detail/base64url.hpp> // token_service.hpp still uses the jwt::detail names
+#include <rampart/detail/base64url.hpp> // token_service.hpp still uses the jwt::detail names
 #include <rampart/jwt/key.hpp>
 
 #include <boost/json/object.hpp>

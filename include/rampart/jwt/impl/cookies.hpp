@@ -2,7 +2,7 @@
 #define RAMPART_JWT_IMPL_COOKIES_HPP
 
 #include <rampart/detail/ascii.hpp>
-#include <rampart/jwt/detail/base64url.hpp>
+#include <rampart/detail/base64url.hpp>
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -66,7 +66,8 @@ inline std::string random_csrf_token() {
     if (RAND_bytes(bytes, sizeof bytes) != 1)
         throw std::runtime_error("rampart: no randomness for a CSRF token");
     std::string out;
-    base64url_encode(std::string_view{reinterpret_cast<const char*>(bytes), sizeof bytes}, out);
+    rampart::detail::base64url_encode(
+        std::string_view{reinterpret_cast<const char*>(bytes), sizeof bytes}, out);
     return out;
 }
 

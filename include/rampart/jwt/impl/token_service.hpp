@@ -2,8 +2,8 @@
 #define RAMPART_JWT_IMPL_TOKEN_SERVICE_HPP
 
 #include <rampart/detail/ascii.hpp>
+#include <rampart/detail/strict_json.hpp>
 #include <rampart/jwt/detail/cleanse.hpp>
-#include <rampart/jwt/detail/strict_json.hpp>
 #include <rampart/validation/read.hpp>
 
 #include <algorithm>
@@ -33,10 +33,10 @@ inline boost::json::object read_object(const request& req, std::size_t max_size,
         throw payload_too_large("Request body is too large (limit " + std::to_string(max_size) +
                                 " bytes).");
     boost::json::object out;
-    switch (parse_object(req.body(), out)) {
-    case json_status::ok:
+    switch (rampart::detail::parse_object(req.body(), out)) {
+    case rampart::detail::json_status::ok:
         return out;
-    case json_status::duplicate_key:
+    case rampart::detail::json_status::duplicate_key:
         throw parse_error("JSON parse error: an object has the same key more than once.");
     default:
         throw parse_error("JSON parse error: the body must be one valid JSON object.");
