@@ -28,6 +28,15 @@ template <class Sink>
 void log_internal_error(const Sink& sink, const context& ctx, std::exception_ptr e);
 } // namespace detail
 
+/** `text` as an integer `T` when it is all of one decimal integer that fits: an optional '-'
+    (signed types only), then digits. A '+', spaces, other text or a value out of range give
+    nullopt, never a wrapped or partial value. Route parameters and integer user ids use it.
+*/
+template <std::integral T>
+std::optional<T> parse_integer(std::string_view text) noexcept {
+    return detail::parse_integer<T>(text);
+}
+
 /// Who made the request, as far as authentication has decided.
 struct principal {
     /// The user's id as text; empty while anonymous.
@@ -44,15 +53,6 @@ struct principal {
         return rampart::parse_integer<T>(user_id);
     }
 };
-
-/** `text` as an integer `T` when it is all of one decimal integer that fits: an optional '-'
-    (signed types only), then digits. A '+', spaces, other text or a value out of range give
-    nullopt, never a wrapped or partial value. route parameters and integer user ids use it.
-*/
-template <std::integral T>
-std::optional<T> parse_integer(std::string_view text) noexcept {
-    return detail::parse_integer<T>(text);
-}
 
 /// A route parameter, already percent-decoded.
 struct route_param {
