@@ -297,6 +297,21 @@ TEST_CASE("URLs", "[validation]") {
     }
 }
 
+TEST_CASE("URLs: Boost.URL reads the authority, its 1.81 faults corrected", "[validation]") {
+    for (const char* ok : {"http://127.0.0.1.nip.io/", "http://10.0.0.5.example:8080/x",
+                           "http://a.com/{x}|^", "http://a.com/?q=%zz"}) { // the tail as before
+        INFO(ok);
+        boost::json::value v = {{"name", "ab"}, {"site", ok}};
+        CHECK(texts_schema.validate(v).site == ok);
+    }
+    for (const char* bad : {"http://a.com:1:2/", "http://[::1]x/", "http://1.2.3.4:80x",
+                            "http://[v1.x]/", "http://a@b.com/"}) {
+        INFO(bad);
+        boost::json::value v = {{"name", "ab"}, {"site", bad}};
+        CHECK(first_code(field_errors_of([&] { texts_schema.validate(v); }), "site") == "url");
+    }
+}
+
 namespace {
 
 struct address {

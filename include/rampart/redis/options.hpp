@@ -1,7 +1,7 @@
 #ifndef RAMPART_REDIS_OPTIONS_HPP
 #define RAMPART_REDIS_OPTIONS_HPP
 
-#include <rampart/detail/percent.hpp>
+#include <rampart/detail/uri.hpp>
 #include <rampart/redis/error.hpp>
 
 #include <chrono>
@@ -49,15 +49,6 @@ struct options {
 
 namespace detail {
 
-/// Percent-decodes a user name or password; a bad escape throws url_error (what the caller
-/// named, never the text itself).
-inline std::string decode_userinfo(std::string_view s, const char* what) {
-    auto out = rampart::detail::percent_decode(s, {.allow_nul = true});
-    if (!out)
-        throw url_error(std::string("invalid redis URL: bad percent-escape in the ") + what);
-    return std::move(*out);
-}
-
 inline bool parse_decimal(std::string_view s, std::uint64_t max, std::uint64_t& out) noexcept {
     if (s.empty() || s.size() > 10)
         return false;
@@ -78,9 +69,12 @@ inline bool parse_decimal(std::string_view s, std::uint64_t max, std::uint64_t& 
 /** Reads `redis://[[user]:password@]host[:port][/db]` into options (other fields default).
 
     The port defaults to 6379 and the database to 0; an IPv6 host is written in brackets
-    (`redis://[::1]:6379/0`); user and password may be percent-encoded. `rediss://` (TLS),
-    `unix://`, query parameters and anything malformed throw url_error with a message that
-    says what is wrong and never repeats the password.
+    (`redis://[::1]:6379/0`); user and password may be percent-encoded. The text must be an
+    RFC 3986 URI (Boost.URL parses it). `rediss://` (TLS), `unix://`, query parameters and
+    anything malformed throw url_error with a message that says what is wrong and never
+    repeats the password.
+
+    Throws: url_error for any text that is not such a URL (a configuration error).
 */
 inline options parse_url(std::string_view url) {
     options o;
@@ -91,70 +85,60 @@ inline options parse_url(std::string_view url) {
                             "tunnel or a private network");
         throw url_error("invalid redis URL: expected redis://host:port/db");
     }
-    std::string_view rest = url.substr(scheme.size());
-    for (char c : rest)
+    for (char c : url)
         if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
             throw url_error("invalid redis URL: it contains a space or control character");
-    if (rest.find_first_of("?#") != std::string_view::npos)
+    auto parsed = rampart::detail::parse_uri(url);
+    if (!parsed)
+        throw url_error("invalid redis URL: it is not a well-formed URL (look at the "
+                        "percent-escapes in the user name and password, the brackets around an "
+                        "IPv6 address and the port)");
+    const boost::urls::url& u = *parsed;
+    if (u.has_query() || u.has_fragment())
         throw url_error("invalid redis URL: query parameters and fragments are not supported");
 
-    std::string_view authority = rest.substr(0, rest.find('/'));
-    std::string_view path =
-        rest.size() > authority.size() ? rest.substr(authority.size() + 1) : std::string_view{};
-
-    if (auto at = authority.rfind('@'); at != std::string_view::npos) {
-        std::string_view userinfo = authority.substr(0, at);
-        authority = authority.substr(at + 1);
-        auto colon = userinfo.find(':');
-        if (colon == std::string_view::npos) {
-            // `redis://secret@host` is how some tools write a password alone.
-            o.password = detail::decode_userinfo(userinfo, "password");
+    if (u.has_userinfo()) {
+        // `redis://secret@host` is how some tools write a password alone.
+        if (u.has_password()) {
+            o.username = u.user();
+            o.password = u.password();
         } else {
-            o.username = detail::decode_userinfo(userinfo.substr(0, colon), "user name");
-            o.password = detail::decode_userinfo(userinfo.substr(colon + 1), "password");
+            o.password = u.user();
         }
         if (o.password.empty())
             throw url_error("invalid redis URL: empty password after '@'");
     }
 
-    std::string_view port_text;
-    if (!authority.empty() && authority.front() == '[') {
-        auto close = authority.find(']');
-        if (close == std::string_view::npos)
-            throw url_error("invalid redis URL: '[' without ']' around an IPv6 address");
-        o.host = std::string(authority.substr(1, close - 1));
-        std::string_view after = authority.substr(close + 1);
-        if (!after.empty()) {
-            if (after.front() != ':')
-                throw url_error("invalid redis URL: unexpected text after the IPv6 address");
-            port_text = after.substr(1);
-            if (port_text.empty())
-                throw url_error("invalid redis URL: empty port after ':'");
-        }
-    } else {
-        auto colon = authority.find(':');
-        o.host = std::string(authority.substr(0, colon));
-        if (colon != std::string_view::npos) {
-            port_text = authority.substr(colon + 1);
-            if (port_text.empty())
-                throw url_error("invalid redis URL: empty port after ':'");
-        }
+    switch (u.host_type()) {
+    case boost::urls::host_type::ipv6:
+    case boost::urls::host_type::ipv4:
+        o.host = std::string(u.encoded_host_address());
+        break;
+    case boost::urls::host_type::name:
+        // As written: a percent-escape in a host name is not decoded.
+        o.host = std::string(u.encoded_host());
+        for (char c : o.host)
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '.' || c == '-' || c == '_' || c == '%'))
+                throw url_error("invalid redis URL: the host contains an invalid character");
+        break;
+    default: // IPvFuture `[v1.x]`, which no Redis client speaks
+        throw url_error("invalid redis URL: the host contains an invalid character");
     }
     if (o.host.empty())
         throw url_error("invalid redis URL: the host is missing");
-    for (char c : o.host)
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '-' || c == '_' || c == ':' || c == '%'))
-            throw url_error("invalid redis URL: the host contains an invalid character");
-    if (!port_text.empty()) {
+    if (u.has_port()) {
         std::uint64_t port = 0;
-        if (!detail::parse_decimal(port_text, 65535, port) || port == 0)
+        if (u.port().empty())
+            throw url_error("invalid redis URL: empty port after ':'");
+        if (!detail::parse_decimal(u.port(), 65535, port) || port == 0)
             throw url_error("invalid redis URL: the port must be a number from 1 to 65535");
         o.port = static_cast<std::uint16_t>(port);
     }
-    if (!path.empty()) {
+    std::string_view path = u.encoded_path(); // empty or "/..." after an authority
+    if (path.size() > 1) {
         std::uint64_t db = 0;
-        if (!detail::parse_decimal(path, 1u << 30, db))
+        if (!detail::parse_decimal(path.substr(1), 1u << 30, db))
             throw url_error("invalid redis URL: the database after '/' must be a number");
         o.db = static_cast<unsigned>(db);
     }

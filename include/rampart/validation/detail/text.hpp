@@ -3,6 +3,7 @@
 
 #include <rampart/detail/ascii.hpp>
 #include <rampart/detail/authority.hpp>
+#include <rampart/detail/uri.hpp>
 #include <rampart/detail/utf8.hpp>
 
 #include <boost/asio/ip/address_v4.hpp>
@@ -141,29 +142,45 @@ inline bool is_email(std::string_view s) noexcept {
 /** An absolute `http` or `https` URL with a host (name, IPv4 or bracketed IPv6), an optional
     port 1..65535, and a path, query and fragment of visible ASCII (no spaces, no controls, no
     backslashes), at most 2048 bytes. Schemes compare case-insensitively.
+
+    Boost.URL parses the scheme and authority (RFC 3986); the host must then also pass this
+    file's host rules. The tail keeps its own, looser rule: characters RFC 3986 wants escaped
+    (`|`, `{`, `"`, ...) are accepted there, as they always were.
 */
-inline bool is_url(std::string_view s) noexcept {
+inline bool is_url(std::string_view s) {
     if (s.size() > 2048)
         return false;
-    std::size_t colon = s.find("://");
-    if (colon == std::string_view::npos)
+    std::size_t authority = s.find("://");
+    if (authority == std::string_view::npos)
         return false;
-    std::string_view scheme = s.substr(0, colon);
-    if (!rampart::detail::iequals(scheme, "http") && !rampart::detail::iequals(scheme, "https"))
+    authority += 3;
+    std::size_t end = s.find_first_of("/?#", authority);
+    std::string_view tail = end == std::string_view::npos ? std::string_view{} : s.substr(end);
+    auto parsed = rampart::detail::parse_uri(s.substr(0, s.size() - tail.size()));
+    // What was parsed ends at the authority, so a path here is a misread authority.
+    if (!parsed || !parsed->encoded_path().empty())
         return false;
-    std::string_view rest = s.substr(colon + 3);
-    std::size_t end = rest.find_first_of("/?#");
-    std::string_view authority = rest.substr(0, end);
-    std::string_view tail = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
-    if (authority.find('@') != std::string_view::npos) // credentials in URLs: refused
+    const boost::urls::url& u = *parsed;
+    if (!rampart::detail::iequals(u.scheme(), "http") &&
+        !rampart::detail::iequals(u.scheme(), "https"))
         return false;
-    rampart::detail::host_port parts;
-    if (!rampart::detail::split_host_port(authority, parts))
+    if (u.has_userinfo()) // credentials in URLs: refused
         return false;
-    if (parts.ip_literal ? !is_ipv6(parts.host)
-                         : !is_ipv4(parts.host) && !is_hostname(parts.host, 1))
+    std::string_view host = u.encoded_host_address();
+    switch (u.host_type()) {
+    case boost::urls::host_type::ipv6:
+        if (!is_ipv6(host))
+            return false;
+        break;
+    case boost::urls::host_type::ipv4:
+    case boost::urls::host_type::name:
+        if (!is_ipv4(host) && !is_hostname(host, 1))
+            return false;
+        break;
+    default: // none, IPvFuture
         return false;
-    if (!parts.port.empty() && rampart::detail::port_value(parts.port) <= 0)
+    }
+    if (u.has_port() && rampart::detail::port_value(u.port()) <= 0)
         return false;
     for (char c : tail)
         if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f ||
