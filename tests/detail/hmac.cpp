@@ -65,7 +65,7 @@ TEST_CASE("hmac signs the same way every time and refuses unknown digests", "[de
     CHECK_THROWS_AS(d::hmac("NO-SUCH-DIGEST", "k"), std::runtime_error);
 }
 
-TEST_CASE("hmac_sha256 gives a fixed-size tag; tags_equal compares all of it", "[detail]") {
+TEST_CASE("hmac_sha256 gives a fixed-size tag and tags_equal compares all of it", "[detail]") {
     d::hmac_sha256 mac("Jefe");
     auto t = mac.sign({"what do ya want for nothing?"});
     CHECK(hex(t.data(), t.size()) ==

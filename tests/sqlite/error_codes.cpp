@@ -102,7 +102,7 @@ TEST_CASE("connection::try_prepare gives the same verdict as prepare, without th
     CHECK(good->column<int>(0) == 42);
 }
 
-TEST_CASE("try_migrate returns the count or the failure; misnumbering still throws",
+TEST_CASE("try_migrate returns the count or the failure (misnumbering still throws)",
           "[sqlite][errc]") {
     temp_dir dir;
     sqlite::connection c(dir.file("m.db"));
