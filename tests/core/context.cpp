@@ -80,7 +80,8 @@ TEST_CASE("parse_integer and principal::user_id_as read a whole decimal integer 
           "[core][context]") {
     CHECK(rampart::parse_integer<std::int64_t>("42") == 42);
     CHECK(rampart::parse_integer<std::int64_t>("-7") == -7);
-    CHECK(rampart::parse_integer<std::int64_t>("9223372036854775807") == std::int64_t{9223372036854775807});
+    CHECK(rampart::parse_integer<std::int64_t>("9223372036854775807") ==
+          std::int64_t{9223372036854775807});
     CHECK_FALSE(rampart::parse_integer<std::int64_t>("9223372036854775808"));
     CHECK_FALSE(rampart::parse_integer<std::uint32_t>("-1"));
     CHECK_FALSE(rampart::parse_integer<std::int64_t>("+1"));
