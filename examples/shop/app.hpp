@@ -241,7 +241,7 @@ private:
             "/products/",
             [this](context& ctx) -> asio::awaitable<response> {
                 pg::sqlite_source source{db_.db(), products_query_, read_product};
-                auto key_of = [](const product& p) { return pg::key{p.id}; };
+                auto key_of = [](const product& p) { return pg::key{pg::key_value{p.id}}; };
                 auto page = co_await products_.paginate(ctx, source, key_of);
                 co_return rampart::json_response(http::status::ok,
                                                  page.to_json([&](const product& p) {
