@@ -8,6 +8,7 @@
 //   2: the rest is a JWKS document;
 //   3: the rest is base64url text: when it decodes, encoding the bytes must give it back.
 
+#include <rampart/detail/base64url.hpp>
 #include <rampart/jwt/issuer.hpp>
 #include <rampart/jwt/jwks.hpp>
 #include <rampart/jwt/verifier.hpp>
@@ -63,10 +64,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         auto nl = input.find('\n');
         if (nl == std::string_view::npos)
             return 0;
-        std::string signing_input = jwt::detail::base64url_encode(input.substr(0, nl)) + "." +
-                                    jwt::detail::base64url_encode(input.substr(nl + 1));
+        std::string signing_input = rampart::detail::base64url_encode(input.substr(0, nl)) + "." +
+                                    rampart::detail::base64url_encode(input.substr(nl + 1));
         std::string token =
-            signing_input + "." + jwt::detail::base64url_encode(k.hs.sign(signing_input));
+            signing_input + "." + rampart::detail::base64url_encode(k.hs.sign(signing_input));
         auto r = k.verifier.try_verify(token);
         // Our own encoding can never be what is wrong with the token.
         if (!r.ok() && r.reason() == jwt::error::bad_base64)
@@ -83,8 +84,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     case 3: {
         std::string bytes;
-        if (jwt::detail::base64url_decode(input, bytes) &&
-            jwt::detail::base64url_encode(bytes) != input)
+        if (rampart::detail::base64url_decode(input, bytes) &&
+            rampart::detail::base64url_encode(bytes) != input)
             std::abort(); // decoding accepted a non-canonical encoding
         break;
     }
