@@ -45,6 +45,7 @@ struct optional_traits<std::optional<U>> {
 template <class V>
 struct vector_traits {
     static constexpr bool is_vector = false;
+    using item = void; // so each()'s constraint is well-formed for every field (clang 14)
 };
 template <class U, class A>
 struct vector_traits<std::vector<U, A>> {
