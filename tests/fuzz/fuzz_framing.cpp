@@ -86,7 +86,7 @@ struct checking_handler {
                         element.remove_suffix(1);
                     if (!element.empty()) {
                         ++elements;
-                        chunked = boost::beast::iequals(element, "chunked");
+                        chunked = rampart::detail::iequals(element, "chunked");
                     }
                     if (comma == std::string_view::npos)
                         break;

@@ -171,7 +171,7 @@ private:
         unsigned wanted = options_.trusted_proxies;
         for (auto it = last; it != first;) {
             --it;
-            if (!beast::iequals(it->name_string(), forwarded_for))
+            if (!rampart::detail::iequals(it->name_string(), forwarded_for))
                 continue;
             std::string_view v{it->value().data(), it->value().size()};
             while (true) {

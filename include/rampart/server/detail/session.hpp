@@ -2,6 +2,7 @@
 #define RAMPART_SERVER_DETAIL_SESSION_HPP
 
 #include <rampart/core/context.hpp>
+#include <rampart/detail/ascii.hpp>
 #include <rampart/errors/http_error.hpp>
 #include <rampart/server/config.hpp>
 #include <rampart/server/detail/connection_registry.hpp>
@@ -367,7 +368,7 @@ private:
         if (hosts == 1 && !is_valid_host_field(host))
             return bad_request{"Invalid Host header."};
         if (expects != 0 && req.version() >= 11 &&
-            (expects != 1 || !beast::iequals(expect, "100-continue")))
+            (expects != 1 || !rampart::detail::iequals(expect, "100-continue")))
             return http_error{http::status::expectation_failed, "expectation_failed",
                               "Only the 100-continue expectation is supported."};
         return std::nullopt;
@@ -407,13 +408,13 @@ private:
                 break;
             start = comma + 1;
         }
-        if (codings.empty() || !beast::iequals(codings.back(), "chunked"))
+        if (codings.empty() || !rampart::detail::iequals(codings.back(), "chunked"))
             return bad_request{"Transfer-Encoding must end in chunked."};
         codings.pop_back();
         bool other = false;
         for (auto coding : codings) {
             auto name = coding.substr(0, coding.find_first_of("; \t"));
-            if (beast::iequals(name, "chunked"))
+            if (rampart::detail::iequals(name, "chunked"))
                 return bad_request{"The chunked transfer coding is applied more than once."};
             other = true;
         }
