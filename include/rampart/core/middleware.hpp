@@ -33,6 +33,10 @@ struct next_archetype {
 
     `next(ctx)` never throws: an error raised further in (a 404, a 401, a 429, any exception)
     comes back as the error response it renders to, so every layer sees every response.
+
+    Each such layer costs its coroutine frame and a guard frame outside it. One that cannot throw
+    declares `static constexpr bool never_throws = true;` and gets no guard (never_throws_v); if
+    it only acts before the rest, its call operator need not be a coroutine: `return next(ctx);`.
 */
 template <class M>
 concept middleware = requires(M& m, context& ctx, detail::next_archetype& next) {
