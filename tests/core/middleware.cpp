@@ -469,6 +469,50 @@ TEST_CASE("a Beast-style handler wraps unchanged behind hooks and guards, errors
     CHECK(seen == 1);
 }
 
+namespace {
+// Not a coroutine and not declared never-throwing: what it throws before returning the rest's
+// awaitable is caught by the guard outside it.
+struct sync_refuse {
+    template <class Next>
+    asio::awaitable<response> operator()(context& ctx, Next& next) {
+        if (ctx.req()["X-Pass"] != "yes")
+            throw permission_denied{};
+        return next(ctx);
+    }
+};
+
+// Declares never_throws and throws anyway (a bug in the layer).
+struct liar {
+    static constexpr bool never_throws = true;
+    template <class Next>
+    asio::awaitable<response> operator()(context&, Next&) {
+        throw not_found{};
+        co_return response{};
+    }
+};
+} // namespace
+
+TEST_CASE("a layer that is not a coroutine and may throw is guarded like any other") {
+    auto app = stack(error_envelope<>{}, stamp_hook{}, sync_refuse{}).wrap(quiet_handler{});
+    auto refused = test::call(app, test::make_request(http::verb::get, "/"));
+    CHECK(refused.result() == http::status::forbidden);
+    CHECK(refused["X-Stamp"] == "1");
+    CHECK(boost::json::parse(refused.body()).at("code") == 403);
+
+    auto req = test::make_request(http::verb::get, "/");
+    req.set("X-Pass", "yes");
+    CHECK(test::call(app, std::move(req)).result() == http::status::ok);
+}
+
+TEST_CASE("a layer that throws despite declaring never_throws is still answered, outside") {
+    // No guard between stamp and the liar, so stamp's after-work is skipped; the guard outside
+    // stamp (which may throw) renders the 404.
+    auto app = stack(stamp{}, liar{}).wrap(quiet_handler{});
+    auto res = test::call(app, test::make_request(http::verb::get, "/"));
+    CHECK(res.result() == http::status::not_found);
+    CHECK(res.count("X-Stamp") == 0);
+}
+
 TEST_CASE("hook layers take no space and wrap no type erasure") {
     auto app = stack(stamp_hook{}, stamp_hook{}, stamp_hook{}).wrap(quiet_handler{});
     CHECK(sizeof(app) <= 8);
