@@ -19,23 +19,19 @@ using namespace rampart;
 
 namespace {
 
-// A layer that does nothing but call the rest: what the composition itself costs. It may
-// throw as far as the composition knows, so each one gets a guard behind it.
-struct pass_through {
+// A layer that does nothing but call the rest: what the composition itself costs. Unless it
+// declares never_throws, it may throw as far as the composition knows, so it gets a guard
+// outside it; declared, it is its own frame and nothing more.
+template <bool NeverThrows>
+struct coroutine_pass_through {
+    static constexpr bool never_throws = NeverThrows;
     template <class Next>
     asio::awaitable<response> operator()(context& ctx, Next& next) {
         co_return co_await next(ctx);
     }
 };
-
-// The same coroutine, declared never-throwing: its own frame, no guard behind it.
-struct never_throwing_pass_through {
-    static constexpr bool never_throws = true;
-    template <class Next>
-    asio::awaitable<response> operator()(context& ctx, Next& next) {
-        co_return co_await next(ctx);
-    }
-};
+using pass_through = coroutine_pass_through<false>;
+using never_throwing_pass_through = coroutine_pass_through<true>;
 
 // A layer that only decorates: not a coroutine, it hands back the rest's awaitable (no frame).
 struct decorating_pass_through {
