@@ -19,12 +19,33 @@ using namespace rampart;
 
 namespace {
 
-// A layer that does nothing but call the rest: what the composition itself costs.
-struct pass_through {
+// A layer that does nothing but call the rest: what the composition itself costs. Unless it
+// declares never_throws, it may throw as far as the composition knows, so it gets a guard
+// outside it; declared, it is its own frame and nothing more.
+template <bool NeverThrows>
+struct coroutine_pass_through {
+    static constexpr bool never_throws = NeverThrows;
     template <class Next>
     asio::awaitable<response> operator()(context& ctx, Next& next) {
         co_return co_await next(ctx);
     }
+};
+using pass_through = coroutine_pass_through<false>;
+using never_throwing_pass_through = coroutine_pass_through<true>;
+
+// A layer that only decorates: not a coroutine, it hands back the rest's awaitable (no frame).
+struct decorating_pass_through {
+    static constexpr bool never_throws = true;
+    template <class Next>
+    asio::awaitable<response> operator()(context& ctx, Next& next) {
+        return next(ctx);
+    }
+};
+
+// A hook layer: adjacent ones are fused into one frame, which also guards what is inside.
+struct hook_pass_through {
+    void before(context&) {}
+    void after(context&, response&) {}
 };
 
 struct hello_handler {
@@ -35,8 +56,9 @@ struct hello_handler {
     }
 };
 
-// One coroutine that only forwards to the handler: the price of a single extra frame (a layer
-// costs two: the middleware's own and the guard that turns what it throws into a response).
+// One coroutine that only forwards to the handler: the price of a single extra frame (a
+// pass_through layer costs two: its own and the guard that turns what it throws into a
+// response; a never-throwing one costs one; decorating and hook layers cost none of their own).
 template <class H>
 struct forward_once {
     H inner;
@@ -87,6 +109,31 @@ void stack_envelope_and_4_layers(benchmark::State& state) {
                             .wrap(hello_handler{}));
 }
 
+// Five frames and one guard (behind the innermost layer: the handler may throw).
+void stack_5_never_throwing_layers(benchmark::State& state) {
+    using p = never_throwing_pass_through;
+    run_pipeline(state, stack(p{}, p{}, p{}, p{}, p{}).wrap(hello_handler{}));
+}
+
+// No frame of their own: one guard frame around the handler.
+void stack_5_decorating_layers(benchmark::State& state) {
+    using p = decorating_pass_through;
+    run_pipeline(state, stack(p{}, p{}, p{}, p{}, p{}).wrap(hello_handler{}));
+}
+
+// One fused frame for the five, which is also the handler's guard.
+void stack_5_hook_layers(benchmark::State& state) {
+    using p = hook_pass_through;
+    run_pipeline(state, stack(p{}, p{}, p{}, p{}, p{}).wrap(hello_handler{}));
+}
+
+// The envelope (a coroutine layer that may throw: its frame and a guard outside it) and one
+// fused frame for the four hooks.
+void stack_envelope_and_4_hook_layers(benchmark::State& state) {
+    using p = hook_pass_through;
+    run_pipeline(state, stack(error_envelope<>{}, p{}, p{}, p{}, p{}).wrap(hello_handler{}));
+}
+
 } // namespace
 
 BENCHMARK(bare_handler);
@@ -95,3 +142,7 @@ BENCHMARK(stack_0_layers);
 BENCHMARK(stack_1_layer);
 BENCHMARK(stack_5_layers);
 BENCHMARK(stack_envelope_and_4_layers);
+BENCHMARK(stack_5_never_throwing_layers);
+BENCHMARK(stack_5_decorating_layers);
+BENCHMARK(stack_5_hook_layers);
+BENCHMARK(stack_envelope_and_4_hook_layers);

@@ -6,7 +6,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <optional>
 
 using namespace rampart;
 
@@ -51,6 +54,35 @@ http::response<http::string_body> legacy(const http::request<http::string_body>&
     return res;
 }
 
+// A hook layer: a plain member function instead of a coroutine.
+struct server_header {
+    void after(rampart::context&, rampart::response& res) { res.set(http::field::server, "shop"); }
+};
+
+// A hook layer that answers by itself while maintenance is on.
+struct maintenance {
+    bool on = false;
+    std::optional<rampart::response> before(rampart::context&) {
+        if (!on)
+            return std::nullopt;
+        rampart::response res{http::status::service_unavailable, 11};
+        res.set(http::field::retry_after, "120");
+        return res;
+    }
+};
+
+// A layer that cannot throw and only acts on the way in: no guard, no frame of its own.
+struct count_requests {
+    static constexpr bool never_throws = true;
+    std::atomic<std::uint64_t>* served;
+
+    template <class Next>
+    asio::awaitable<response> operator()(context& ctx, Next& next) {
+        served->fetch_add(1, std::memory_order_relaxed);
+        return next(ctx); // not a coroutine: no frame of its own
+    }
+};
+
 // A per-request extension slot: any type, found by type.
 struct request_id {
     std::string value;
@@ -78,6 +110,33 @@ TEST_CASE("docs/core.md: composing a stack") {
 TEST_CASE("docs/core.md: wrapping a Beast-style handler") {
     auto app = rampart::stack(rampart::error_envelope<>{}).wrap(doc::legacy);
     CHECK(test::call(app, test::make_request(http::verb::get, "/")).body() == "legacy");
+}
+
+TEST_CASE("docs/core.md: hook middleware") {
+    auto app = rampart::stack(rampart::error_envelope<>{}, doc::server_header{}, doc::maintenance{})
+                   .wrap(doc::hello);
+    auto ok = test::call(app, test::make_request(http::verb::get, "/hi"));
+    CHECK(ok.result() == http::status::ok);
+    CHECK(ok[http::field::server] == "shop");
+
+    auto closed = rampart::stack(doc::server_header{}, doc::maintenance{true}).wrap(doc::hello);
+    auto res = test::call(closed, test::make_request(http::verb::get, "/hi"));
+    CHECK(res.result() == http::status::service_unavailable);
+    CHECK(res[http::field::retry_after] == "120");
+    CHECK(res[http::field::server] == "shop");
+}
+
+TEST_CASE("docs/core.md: a layer that never throws") {
+    std::atomic<std::uint64_t> served{0};
+    auto app = rampart::stack(doc::count_requests{&served}, doc::require_api_key{"s3cret"})
+                   .wrap(doc::hello);
+    static_assert(rampart::never_throws_v<decltype(app)>);
+    auto refused = test::call(app, test::make_request(http::verb::get, "/hi"));
+    CHECK(refused.result() == http::status::forbidden); // the guard behind it rendered the 403
+    auto req = test::make_request(http::verb::get, "/hi");
+    req.set("X-Api-Key", "s3cret");
+    CHECK(test::call(app, std::move(req)).result() == http::status::ok);
+    CHECK(served == 2);
 }
 
 TEST_CASE("docs/core.md: extension slots") {

@@ -17,6 +17,19 @@ concept handler = requires(H& h, context& ctx) {
     { h(ctx) } -> std::same_as<asio::awaitable<response>>;
 };
 
+/** True when `T` (a handler or a middleware) declares that calling it never throws:
+    `static constexpr bool never_throws = true;`. The composition reads it at compile time and
+    puts no exception guard (no coroutine frame) behind a layer or handler that declares it.
+
+    Declare it only where nothing can throw: not even a response header that allocates. An
+    exception from a type that declared it anyway skips the response work of the layers outside
+    it up to the nearest guard (the server still answers 500).
+*/
+template <class T>
+inline constexpr bool never_throws_v = requires {
+    requires T::never_throws;
+};
+
 /// A synchronous handler: `response(context&)`.
 template <class F>
 concept sync_handler = !handler<F> && requires(F & f, context& ctx) {
@@ -64,8 +77,14 @@ concept handler_like = handler<F> || sync_handler<F> || beast_handler<F>;
 template <class F>
 class sync_adapter {
 public:
+    static constexpr bool never_throws = never_throws_v<F>;
+
     explicit sync_adapter(F f) : f_(std::move(f)) {}
-    asio::awaitable<response> operator()(context& ctx) { co_return f_(ctx); }
+    asio::awaitable<response> operator()(context& ctx) { co_return invoke(ctx); }
+
+    /// Calls the function in the caller's own frame: what a guard or fused layers do instead of
+    /// awaiting a coroutine of its own.
+    response invoke(context& ctx) { return f_(ctx); }
 
 private:
     F f_;
@@ -76,17 +95,32 @@ private:
 template <class F>
 class beast_adapter {
 public:
+    static constexpr bool never_throws = never_throws_v<F>;
+
     explicit beast_adapter(F f) : f_(std::move(f)) {}
-    asio::awaitable<response> operator()(context& ctx) {
+    asio::awaitable<response> operator()(context& ctx) { co_return invoke(ctx); }
+
+    /// Calls the function in the caller's own frame (see sync_adapter::invoke).
+    response invoke(context& ctx) {
         if constexpr (std::is_invocable_v<F&, const request&>)
-            co_return detail::to_response(f_(std::as_const(ctx.req())));
+            return detail::to_response(f_(std::as_const(ctx.req())));
         else
-            co_return detail::to_response(f_(std::move(ctx.req())));
+            return detail::to_response(f_(std::move(ctx.req())));
     }
 
 private:
     F f_;
 };
+
+namespace detail {
+/// The adapters of synchronous functions, which a guard or fused layers call without a frame.
+template <class H>
+inline constexpr bool is_sync_adapter = false;
+template <class F>
+inline constexpr bool is_sync_adapter<sync_adapter<F>> = true;
+template <class F>
+inline constexpr bool is_sync_adapter<beast_adapter<F>> = true;
+} // namespace detail
 
 /// Makes a handler of anything rampart can run: an asynchronous handler is returned as is, a
 /// synchronous one or a Beast-style function is adapted without changing it.
