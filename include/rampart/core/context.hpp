@@ -129,6 +129,8 @@ public:
         params_.push_back({std::move(name), std::move(value)});
     }
     void clear_params() noexcept { params_.clear(); }
+    /// Room for `n` parameters, so that adding a route's parameters allocates once.
+    void reserve_params(std::size_t n) { params_.reserve(n); }
 
     /// The decoded value of a route parameter, or nullopt.
     std::optional<std::string_view> param(std::string_view name) const noexcept {

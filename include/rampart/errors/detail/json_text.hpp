@@ -28,8 +28,18 @@ public:
         return *this;
     }
 
-    /// `text` quoted and escaped exactly as boost::json::serialize writes a string.
+    /// `text` quoted and escaped exactly as boost::json::serialize writes a string. Text with
+    /// nothing to escape (no control byte, `"` or `\`; Boost.JSON escapes nothing else) is
+    /// copied as is; any other goes through Boost.JSON's serializer.
     json_text& string(std::string_view text) {
+        if (std::none_of(text.begin(), text.end(), [](char c) {
+                return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
+            })) {
+            out_.push_back('"');
+            out_.append(text);
+            out_.push_back('"');
+            return *this;
+        }
         serializer_.reset(text);
         while (!serializer_.done()) {
             std::size_t at = out_.size();

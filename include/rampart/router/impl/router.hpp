@@ -72,6 +72,7 @@ asio::awaitable<response> basic_router<Clock>::operator()(context& ctx) const {
     const detail::endpoint* ep = m.find(method);
     if (ep) {
         ctx.clear_params();
+        ctx.reserve_params(m.param_count());
         for (std::size_t i = 0; i < m.param_count(); ++i)
             ctx.add_param(ep->route->param_names[i], std::string(m.param_value(i)));
     }
