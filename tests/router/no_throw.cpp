@@ -129,3 +129,37 @@ TEST_CASE("the router answers a 404 itself: called directly, it returns the resp
     CHECK_THROWS_AS(api.match(test::make_request(http::verb::get, "/api/v1/nothing/")), not_found);
     CHECK_THROWS_AS(api.match(test::make_request(http::verb::get, "/api/v1/%zz/")), bad_request);
 }
+
+TEST_CASE("allowed_hosts renders its 400 without a throw, the bytes check() throws give") {
+    allowed_hosts hosts{"shop.example.com", ".api.example.com"};
+    auto ok = [](context&) -> asio::awaitable<response> {
+        co_return text_response(http::status::ok, "in");
+    };
+    auto rendered = stack(error_envelope<>{}, hosts).wrap(ok);
+    auto thrown = stack(error_envelope<>{}).wrap([&](context& ctx) -> asio::awaitable<response> {
+        hosts.check(ctx);
+        co_return text_response(http::status::ok, "in");
+    });
+    auto both = [&](request req) {
+        request copy = req;
+        auto expected = test::call(thrown, std::move(copy));
+        auto res = test::call(rendered, std::move(req));
+        CHECK(wire(res) == wire(expected));
+        return res.result_int();
+    };
+    auto with_host = [](std::string target, std::string host) {
+        request req = test::make_request(http::verb::get, std::move(target));
+        req.set(http::field::host, host);
+        return req;
+    };
+    CHECK(both(with_host("/", "evil.example.org")) == 400);
+    CHECK(both(with_host("/", "bad host")) == 400);
+    CHECK(both(with_host("http://evil.example.org/x", "shop.example.com")) == 400);
+    CHECK(both(with_host("http://u@shop.example.com/x", "shop.example.com")) == 400);
+    request twice = with_host("/", "shop.example.com");
+    twice.insert(http::field::host, "shop.example.com");
+    CHECK(both(twice) == 400);
+    request none{http::verb::get, "/", 11};
+    CHECK(both(none) == 400);
+    CHECK(both(with_host("/", "v1.api.example.com:8443")) == 200);
+}

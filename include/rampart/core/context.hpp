@@ -224,12 +224,11 @@ public:
         }
     }
 
-    /** Renders an error without throwing it: the response
-       `render_error(std::make_exception_ptr(e))` gives, status, headers and body, with the
-       installed sink's format and log. For layers that refuse requests on a hot path (the router's
-       404 and 405): a C++ exception costs microseconds, this costs the rendering. `E` is the type a
-       sink or log hook sees, so pass the most derived one. Never throws.
-    */
+    /// Renders an error without throwing it: the response (status, headers, body) and the log
+    /// record `render_error(std::make_exception_ptr(e))` gives, through the installed sink. For
+    /// layers that refuse requests on a hot path (the router's 404 and 405): a C++ exception
+    /// costs microseconds, this costs the rendering. `E` is the type a sink or log hook sees, so
+    /// pass the most derived one. Never throws.
     template <std::derived_from<renderable_error> E>
     response render_error(const E& e) const noexcept {
         try {
