@@ -22,14 +22,8 @@ using test::wire;
 
 namespace {
 
-response reference_base(const http_error& e, std::string_view content_type) {
-    response res{e.status(), 11};
-    res.set(http::field::content_type, content_type);
-    res.set(http::field::cache_control, "no-store");
-    for (const auto& [name, value] : e.headers())
-        res.set(name, value);
-    return res;
-}
+// Status and headers are unchanged: the reference takes them from the same helper.
+using rampart::detail::error_response_base;
 
 // envelope_format as it was: a json::object, then boost::json::serialize.
 response reference_envelope(const http_error& e) {
@@ -42,7 +36,7 @@ response reference_envelope(const http_error& e) {
     body["status"] = "error";
     body["code"] = e.status_code();
     body["errors"] = std::move(errors);
-    response res = reference_base(e, "application/json");
+    response res = error_response_base(e, "application/json");
     res.body() = boost::json::serialize(body);
     res.prepare_payload();
     return res;
@@ -60,25 +54,15 @@ response reference_problem(const http_error& e) {
     if (!e.fields().empty()) {
         boost::json::array list;
         e.fields().for_each([&](const std::vector<std::string_view>& path, const error_detail& d) {
-            std::string pointer = "#";
-            for (auto segment : path) {
-                pointer += '/';
-                for (char c : segment) {
-                    if (c == '~')
-                        pointer += "~0";
-                    else if (c == '/')
-                        pointer += "~1";
-                    else
-                        pointer += c;
-                }
-            }
+            std::string pointer; // pointers are unchanged: the same helper writes them
+            rampart::detail::assign_json_pointer(pointer, path);
             list.push_back(
                 boost::json::object{{"pointer", pointer}, {"detail", d.message}, {"code", d.code}});
         });
         body["detail"] = "Request validation failed.";
         body["errors"] = std::move(list);
     }
-    response res = reference_base(e, "application/problem+json");
+    response res = error_response_base(e, "application/problem+json");
     res.body() = boost::json::serialize(body);
     res.prepare_payload();
     return res;

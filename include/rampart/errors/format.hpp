@@ -33,6 +33,22 @@ inline response error_response_base(const http_error& e, std::string_view conten
     return res;
 }
 
+/// `#/a/b` (RFC 6901 in a URI fragment, as RFC 9457's example): `~` written `~0`, `/` `~1`.
+inline void assign_json_pointer(std::string& pointer, const std::vector<std::string_view>& path) {
+    pointer.assign("#");
+    for (auto segment : path) {
+        pointer += '/';
+        for (char c : segment) {
+            if (c == '~')
+                pointer += "~0";
+            else if (c == '/')
+                pointer += "~1";
+            else
+                pointer += c;
+        }
+    }
+}
+
 } // namespace detail
 
 /** The default format: `{"status":"error","code":N,"errors":{...}}` as `application/json`.
@@ -87,18 +103,7 @@ struct problem_format {
             std::string pointer;
             e.fields().for_each(
                 [&](const std::vector<std::string_view>& path, const error_detail& d) {
-                    pointer.assign("#");
-                    for (auto segment : path) {
-                        pointer += '/';
-                        for (char c : segment) {
-                            if (c == '~')
-                                pointer += "~0";
-                            else if (c == '/')
-                                pointer += "~1";
-                            else
-                                pointer += c;
-                        }
-                    }
+                    detail::assign_json_pointer(pointer, path);
                     out.raw(first ? R"({"pointer":)" : R"(,{"pointer":)")
                         .string(pointer)
                         .raw(R"(,"detail":)")
