@@ -29,6 +29,16 @@ asio::awaitable<response> fails(context&) {
     co_return response{};
 }
 
+// Refuses requests without an API key, without a C++ exception.
+struct require_api_key {
+    template <class Next>
+    rampart::asio::awaitable<rampart::response> operator()(rampart::context& ctx, Next& next) {
+        if (ctx.req().find("X-Api-Key") == ctx.req().end())
+            co_return ctx.render_error(rampart::not_authenticated{"An API key is required."});
+        co_return co_await next(ctx);
+    }
+};
+
 } // namespace doc
 
 TEST_CASE("docs/errors.md: field errors in the envelope") {
@@ -60,4 +70,18 @@ TEST_CASE("docs/errors.md: errors with headers") {
             "WWW-Authenticate", R"(Bearer realm="api", error="invalid_token")"));
     CHECK(res.result() == http::status::unauthorized);
     CHECK(res[http::field::www_authenticate] == R"(Bearer realm="api", error="invalid_token")");
+}
+
+TEST_CASE("docs/errors.md: an error rendered without a throw") {
+    auto handler = [](context&) -> asio::awaitable<response> {
+        co_return text_response(http::status::ok, "in");
+    };
+    auto app = rampart::stack(rampart::error_envelope<>{}, doc::require_api_key{}).wrap(handler);
+    auto refused = test::call(app, test::make_request(http::verb::get, "/"));
+    CHECK(refused.result() == http::status::unauthorized);
+    CHECK(refused.body() ==
+          R"({"status":"error","code":401,"errors":{"detail":"An API key is required."}})");
+    auto req = test::make_request(http::verb::get, "/");
+    req.set("X-Api-Key", "k");
+    CHECK(test::call(app, std::move(req)).body() == "in");
 }

@@ -203,3 +203,28 @@ TEST_CASE("bad CORS configuration is refused") {
     o.allowed_headers = {"X-Bad\r\nInjected: 1"};
     CHECK_THROWS_AS((cors{o, api.lookup()}), std::invalid_argument);
 }
+
+TEST_CASE("Vary merges with the handler's own and is always the last header set") {
+    router api;
+    api.version("v1").get("/varies/", [](context& ctx) {
+        response res = text_response(http::status::ok, "ok");
+        res.set(http::field::vary, ctx.req()["X-Vary"]);
+        res.set("X-After", "1");
+        return res;
+    });
+    auto svc = stack(error_envelope<>{}, cors{policy(), api.lookup()}).wrap(api);
+    auto vary_of = [&](std::string handler_vary) {
+        auto res = send(svc, http::verb::get, "/api/v1/varies/",
+                        {{"Origin", "https://app.example.com"}, {"X-Vary", handler_vary}});
+        std::string last;
+        for (const auto& f : res)
+            last = std::string(f.name_string());
+        CHECK(last == "Vary");
+        return std::string(res[http::field::vary]);
+    };
+    CHECK(vary_of("") == "Origin");
+    CHECK(vary_of("Accept-Encoding") == "Accept-Encoding, Origin");
+    CHECK(vary_of("accept-encoding, ORIGIN") == "accept-encoding, ORIGIN");
+    CHECK(vary_of("Accept-Encoding, Cookie, X-Long-Header-Name-Beyond-Small-Strings") ==
+          "Accept-Encoding, Cookie, X-Long-Header-Name-Beyond-Small-Strings, Origin");
+}

@@ -80,6 +80,15 @@ public:
     /// Turns an exception escaping a layer into a response (see set_error_sink).
     using error_sink = response (*)(const void* self, std::exception_ptr, const context&);
 
+    /// Makes the exception_ptr of an error that was built but never thrown.
+    using exception_maker = std::exception_ptr (*)(const renderable_error&) noexcept;
+
+    /// Renders an error that was built but never thrown (see render_error(const E&)). It calls
+    /// `make` only when it needs the exception itself (to log it, or for a sink that only
+    /// knows exceptions).
+    using error_renderer = response (*)(const void* self, const renderable_error&,
+                                        exception_maker make, const context&);
+
     explicit context(request req, asio::ip::tcp::endpoint peer = {})
         : req_(std::move(req)), peer_(std::move(peer)) {}
 
@@ -120,6 +129,8 @@ public:
         params_.push_back({std::move(name), std::move(value)});
     }
     void clear_params() noexcept { params_.clear(); }
+    /// Room for `n` parameters, so that adding a route's parameters allocates once.
+    void reserve_params(std::size_t n) { params_.reserve(n); }
 
     /// The decoded value of a route parameter, or nullopt.
     std::optional<std::string_view> param(std::string_view name) const noexcept {
@@ -190,10 +201,17 @@ public:
         return const_cast<context*>(this)->find<T>();
     }
 
-    /// Installs how escaping exceptions become responses. The error envelope middleware sets
-    /// itself here so that every layer, inside or outside it, renders errors the same way.
-    void set_error_sink(error_sink sink, const void* self) noexcept {
+    /** Installs how escaping exceptions become responses. The error envelope middleware sets
+        itself here so that every layer, inside or outside it, renders errors the same way.
+
+        `direct`, when given, renders errors that were never thrown (render_error(const E&))
+        exactly as `sink` renders them thrown; without it such an error is made an exception
+        and handed to `sink`.
+    */
+    void set_error_sink(error_sink sink, const void* self,
+                        error_renderer direct = nullptr) noexcept {
         sink_ = sink;
+        direct_ = direct;
         sink_self_ = self;
     }
 
@@ -201,6 +219,22 @@ public:
     response render_error(std::exception_ptr e) const noexcept {
         try {
             return sink_(sink_self_, std::move(e), *this);
+        } catch (...) {
+            return default_sink(nullptr, std::current_exception(), *this);
+        }
+    }
+
+    /// Renders an error without throwing it: the response (status, headers, body) and the log
+    /// record `render_error(std::make_exception_ptr(e))` gives, through the installed sink. For
+    /// layers that refuse requests on a hot path (the router's 404 and 405): a C++ exception
+    /// costs microseconds, this costs the rendering. `E` is the type a sink or log hook sees, so
+    /// pass the most derived one. Never throws.
+    template <std::derived_from<renderable_error> E>
+    response render_error(const E& e) const noexcept {
+        try {
+            if (direct_)
+                return direct_(sink_self_, e, &exception_of<E>, *this);
+            return sink_(sink_self_, exception_of<E>(e), *this);
         } catch (...) {
             return default_sink(nullptr, std::current_exception(), *this);
         }
@@ -225,7 +259,22 @@ public:
         return internal_error_response();
     }
 
+    /// The default for errors that were never thrown: default_sink's answer, without a throw.
+    static response default_renderer(const void*, const renderable_error& e, exception_maker,
+                                     const context&) noexcept {
+        try {
+            return e.default_response();
+        } catch (...) {
+            return internal_error_response();
+        }
+    }
+
 private:
+    template <class E>
+    static std::exception_ptr exception_of(const renderable_error& e) noexcept {
+        return std::make_exception_ptr(static_cast<const E&>(e));
+    }
+
     /// The 500 every unknown exception becomes, byte for byte the envelope's `internal_error`.
     static response internal_error_response() noexcept {
         try {
@@ -265,6 +314,7 @@ private:
     std::string client_key_;
     std::vector<slot> slots_;
     error_sink sink_ = &default_sink;
+    error_renderer direct_ = &default_renderer;
     const void* sink_self_ = nullptr;
 };
 

@@ -41,7 +41,7 @@ public:
 
     template <class Next>
     asio::awaitable<response> operator()(context& ctx, Next& next) {
-        ctx.set_error_sink(&sink, state_.get());
+        ctx.set_error_sink(&sink, state_.get(), &render_direct);
         co_return co_await next(ctx);
     }
 
@@ -66,15 +66,18 @@ private:
         };
     }
 
+    /// Whether the log sink hears of `err`. A 503 is a known, already-reported condition (a
+    /// store logs its outage once); logging it per request would flood the log in an outage.
+    static bool logged(const http_error& err) noexcept {
+        return err.status_code() >= 500 && err.status() != http::status::service_unavailable;
+    }
+
     static response sink(const void* self, std::exception_ptr e, const context& ctx) {
         const auto& s = *static_cast<const state*>(self);
         try {
             std::rethrow_exception(e);
         } catch (const http_error& err) {
-            // A 503 is a known, already-reported condition (a store logs its outage once);
-            // logging it per request would flood the log during an outage.
-            if (err.status_code() >= 500 && err.status() != http::status::service_unavailable &&
-                s.log)
+            if (logged(err) && s.log)
                 detail::log_internal_error(s.log, ctx, std::current_exception());
             return s.format(err);
         } catch (...) {
@@ -82,6 +85,17 @@ private:
                 detail::log_internal_error(s.log, ctx, std::current_exception());
             return s.format(internal_error{});
         }
+    }
+
+    /// An error that was never thrown: formatted as sink() formats it, without the throw.
+    /// What must be logged, or is not an http_error, takes sink()'s path, unchanged.
+    static response render_direct(const void* self, const renderable_error& e,
+                                  context::exception_maker make, const context& ctx) {
+        const auto& s = *static_cast<const state*>(self);
+        const auto* err = dynamic_cast<const http_error*>(&e);
+        if (err && !(logged(*err) && s.log))
+            return s.format(*err);
+        return sink(self, make(e), ctx);
     }
 
     std::shared_ptr<const state> state_;

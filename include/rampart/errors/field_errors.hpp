@@ -12,6 +12,10 @@
 
 namespace rampart {
 
+namespace detail {
+struct field_errors_json;
+} // namespace detail
+
 /// One message about one field, with a stable machine-readable code (`min_value`, `required`, ...).
 struct error_detail {
     std::string message;
@@ -118,6 +122,8 @@ public:
     }
 
 private:
+    friend struct detail::field_errors_json; // writes the same JSON without a json::value
+
     struct entry {
         std::string name;
         std::vector<error_detail> messages;

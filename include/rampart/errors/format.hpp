@@ -2,12 +2,16 @@
 #define RAMPART_ERRORS_FORMAT_HPP
 
 #include <rampart/core/types.hpp>
+#include <rampart/errors/detail/json_text.hpp>
 #include <rampart/errors/http_error.hpp>
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 #include <concepts>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace rampart {
 
@@ -29,26 +33,42 @@ inline response error_response_base(const http_error& e, std::string_view conten
     return res;
 }
 
+/// `#/a/b` (RFC 6901 in a URI fragment, as RFC 9457's example): `~` written `~0`, `/` `~1`.
+inline void assign_json_pointer(std::string& pointer, const std::vector<std::string_view>& path) {
+    pointer.assign("#");
+    for (auto segment : path) {
+        pointer += '/';
+        for (char c : segment) {
+            if (c == '~')
+                pointer += "~0";
+            else if (c == '/')
+                pointer += "~1";
+            else
+                pointer += c;
+        }
+    }
+}
+
 } // namespace detail
 
 /** The default format: `{"status":"error","code":N,"errors":{...}}` as `application/json`.
 
     `errors` holds the field errors (lists of messages, nested objects nested) or, for errors
-    not tied to a field, `{"detail": "..."}`.
+    not tied to a field, `{"detail": "..."}`. The body is written straight into the response
+    (the bytes boost::json::serialize gives for that object, with no json::value built).
 */
 struct envelope_format {
     response operator()(const http_error& e) const {
-        boost::json::object errors;
-        if (!e.fields().empty())
-            errors = e.fields().to_json();
-        else
-            errors["detail"] = e.detail().empty() ? e.code() : e.detail();
-        boost::json::object body;
-        body["status"] = "error";
-        body["code"] = e.status_code();
-        body["errors"] = std::move(errors);
         response res = detail::error_response_base(e, "application/json");
-        res.body() = boost::json::serialize(body);
+        std::string& body = res.body();
+        body.reserve(64 + e.detail().size() + e.code().size());
+        detail::json_text out{body};
+        out.raw(R"({"status":"error","code":)").number(e.status_code()).raw(R"(,"errors":)");
+        if (!e.fields().empty())
+            detail::field_errors_json::write(out, e.fields());
+        else
+            out.raw(R"({"detail":)").string(e.detail().empty() ? e.code() : e.detail()).raw("}");
+        out.raw("}");
         res.prepare_payload();
         return res;
     }
@@ -58,41 +78,44 @@ struct envelope_format {
 
     `type` is `about:blank` (so `title` is the status phrase), `code` is the machine-readable
     name, and field errors become an `errors` array of `{"pointer", "detail", "code"}` members,
-    with JSON Pointers as in the RFC's own example.
+    with JSON Pointers as in the RFC's own example. Written straight into the response, as
+    envelope_format is.
 */
 struct problem_format {
     response operator()(const http_error& e) const {
-        boost::json::object body;
-        body["type"] = "about:blank";
-        body["title"] = std::string(http::obsolete_reason(e.status()));
-        body["status"] = e.status_code();
-        body["code"] = e.code();
-        if (!e.detail().empty())
-            body["detail"] = e.detail();
-        if (!e.fields().empty()) {
-            boost::json::array list;
+        response res = detail::error_response_base(e, "application/problem+json");
+        std::string& body = res.body();
+        body.reserve(128 + e.detail().size() + e.code().size());
+        detail::json_text out{body};
+        auto title = http::obsolete_reason(e.status());
+        out.raw(R"({"type":"about:blank","title":)")
+            .string({title.data(), title.size()})
+            .raw(R"(,"status":)")
+            .number(e.status_code())
+            .raw(R"(,"code":)")
+            .string(e.code());
+        bool fields = !e.fields().empty();
+        if (fields || !e.detail().empty())
+            out.raw(R"(,"detail":)").string(fields ? "Request validation failed." : e.detail());
+        if (fields) {
+            out.raw(R"(,"errors":[)");
+            bool first = true;
+            std::string pointer;
             e.fields().for_each(
                 [&](const std::vector<std::string_view>& path, const error_detail& d) {
-                    std::string pointer = "#";
-                    for (auto segment : path) {
-                        pointer += '/';
-                        for (char c : segment) {
-                            if (c == '~')
-                                pointer += "~0";
-                            else if (c == '/')
-                                pointer += "~1";
-                            else
-                                pointer += c;
-                        }
-                    }
-                    list.push_back(boost::json::object{
-                        {"pointer", pointer}, {"detail", d.message}, {"code", d.code}});
+                    detail::assign_json_pointer(pointer, path);
+                    out.raw(first ? R"({"pointer":)" : R"(,{"pointer":)")
+                        .string(pointer)
+                        .raw(R"(,"detail":)")
+                        .string(d.message)
+                        .raw(R"(,"code":)")
+                        .string(d.code)
+                        .raw("}");
+                    first = false;
                 });
-            body["detail"] = "Request validation failed.";
-            body["errors"] = std::move(list);
+            out.raw("]");
         }
-        response res = detail::error_response_base(e, "application/problem+json");
-        res.body() = boost::json::serialize(body);
+        out.raw("}");
         res.prepare_payload();
         return res;
     }

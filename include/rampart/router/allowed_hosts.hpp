@@ -131,10 +131,12 @@ public:
         return false;
     }
 
-    /// The middleware: check(), then the rest of the stack. Throws: bad_request, as check().
+    /// The middleware: check(), then the rest of the stack. A refused Host is rendered with
+    /// context::render_error (the envelope's 400), without a C++ exception.
     template <class Next>
     asio::awaitable<response> operator()(context& ctx, Next& next) const {
-        check(ctx);
+        if (refusal r = admit(ctx); r.detail)
+            co_return ctx.render_error(bad_request(r.detail, r.code));
         co_return co_await next(ctx);
     }
 
@@ -142,41 +144,53 @@ public:
     /// absolute-form target). For code outside a stack. Throws: bad_request (400
     /// `invalid_host`, or `invalid_target` for a malformed absolute-form target).
     void check(context& ctx) const {
+        if (refusal r = admit(ctx); r.detail)
+            throw bad_request(r.detail, r.code);
+    }
+
+private:
+    /// Why a request is refused (static text), or a null detail when it is admitted.
+    struct refusal {
+        const char* detail = nullptr;
+        const char* code = "invalid_host";
+    };
+
+    refusal admit(context& ctx) const {
         request& req = ctx.req();
         std::size_t count = req.count(http::field::host);
         if (count > 1)
-            throw bad_request("The request has more than one Host header.", "invalid_host");
+            return {"The request has more than one Host header."};
         std::string_view target{req.target().data(), req.target().size()};
         bool absolute_form = !target.empty() && target.front() != '/' && target != "*";
         if (count == 0 && req.version() >= 11)
-            throw bad_request("An HTTP/1.1 request must have a Host header.", "invalid_host");
+            return {"An HTTP/1.1 request must have a Host header."};
         std::string host;
         if (absolute_form) {
             auto t = detail::parse_target(target);
             if (t.kind != detail::parsed_target::form::absolute)
-                throw bad_request("The request target is not a valid origin-form or "
-                                  "absolute-form target.",
-                                  "invalid_target");
+                return {"The request target is not a valid origin-form or absolute-form target.",
+                        "invalid_target"};
             host = std::string(t.authority);
             std::string origin(t.path);
             if (target.find('?') != std::string_view::npos)
                 origin += "?" + std::string(t.query);
             if (!allows(host))
-                throw bad_request("Invalid Host header.", "invalid_host");
+                return {"Invalid Host header."};
             req.set(http::field::host, host);
             req.target(origin);
         } else if (count == 1) {
             auto field = req[http::field::host];
-            host.assign(field.data(), field.size());
-            if (!allows(host))
-                throw bad_request("Invalid Host header.", "invalid_host");
+            std::string_view value{field.data(), field.size()};
+            if (!allows(value))
+                return {"Invalid Host header."};
+            host.assign(value);
         } else {
-            return; // HTTP/1.0 without Host: nothing to build absolute URLs from
+            return {}; // HTTP/1.0 without Host: nothing to build absolute URLs from
         }
         ctx.emplace<accepted_host>(accepted_host{std::move(host)});
+        return {};
     }
 
-private:
     std::vector<std::string> patterns_;
 };
 

@@ -101,6 +101,7 @@ private:
         cors_options options;
         std::vector<origin_rule> rules;
         bool any = false;
+        std::string expose_list; // Access-Control-Expose-Headers, joined once
     };
 
     static std::string lower(std::string_view s) {
@@ -147,6 +148,11 @@ private:
                 if (ch <= 0x20 || ch >= 0x7f || ch == ',' || ch == ':')
                     throw std::invalid_argument("rampart: CORS header name \"" + h +
                                                 "\" is invalid");
+        for (const auto& h : o.expose_headers) {
+            if (!c.expose_list.empty())
+                c.expose_list += ", ";
+            c.expose_list += h;
+        }
         c.options = std::move(o);
         return c;
     }
@@ -266,20 +272,20 @@ private:
                 res.set(http::field::access_control_allow_origin, origin);
             if (policy.options.allow_credentials)
                 res.set(http::field::access_control_allow_credentials, "true");
-            if (actual && !policy.options.expose_headers.empty()) {
-                std::string list;
-                for (const auto& h : policy.options.expose_headers) {
-                    if (!list.empty())
-                        list += ", ";
-                    list += h;
-                }
-                res.set(http::field::access_control_expose_headers, list);
-            }
+            if (actual && !policy.expose_list.empty())
+                res.set(http::field::access_control_expose_headers, policy.expose_list);
         }
     };
 
     static void add_vary(response& res, bool preflight) {
-        std::string vary(res[http::field::vary]);
+        auto existing = res[http::field::vary];
+        if (existing.empty()) { // the usual case: nothing to merge, no copy
+            res.set(http::field::vary, preflight ? "Origin, Access-Control-Request-Method, "
+                                                   "Access-Control-Request-Headers"
+                                                 : "Origin");
+            return;
+        }
+        std::string vary(existing);
         auto add = [&](std::string_view name) {
             std::string_view rest = vary;
             while (!rest.empty()) {

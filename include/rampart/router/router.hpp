@@ -104,9 +104,10 @@ public:
     /// Throws: the http_error dispatch would answer with (the client's: 400, 404, 406, 414).
     route_match match(const request& req) const { return state_->match(req); }
 
-    /// Dispatches one request. Routing errors reach the caller as http_error exceptions (the
-    /// error envelope renders them); a handler's exception is rendered with
-    /// context::render_error.
+    /// Dispatches one request. Routing errors (404, 405, 410, 400, 406, 414) are rendered with
+    /// context::render_error without being thrown, as the error envelope would render them
+    /// thrown; a handler's exception is rendered with context::render_error too. So dispatch
+    /// never throws an http_error: code that wants the routing error itself calls match().
     asio::awaitable<response> operator()(context& ctx) const;
 
 private:

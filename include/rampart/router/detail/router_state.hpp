@@ -3,6 +3,7 @@
 
 #include <rampart/core/context.hpp>
 #include <rampart/router/deprecation.hpp>
+#include <rampart/router/detail/route_refusal.hpp>
 #include <rampart/router/detail/route_table.hpp>
 #include <rampart/router/detail/version_entry.hpp>
 #include <rampart/router/options.hpp>
@@ -58,6 +59,10 @@ public:
     /// route serves the path (404), the input is bad (400/404/414), or the version is unknown.
     route_match match(const request& req) const;
 
+    /// match() without the throw: fills `m` and returns an empty refusal, or returns what to
+    /// answer instead. Throws: std::bad_alloc only.
+    route_refusal try_match(const request& req, route_match& m) const;
+
     /// Route `name` in `version` ("" for unversioned). Throws: std::invalid_argument when the
     /// version or the name is unknown.
     std::pair<const version_entry*, const route_info*> named_route(std::string_view name,
@@ -87,17 +92,20 @@ public:
 private:
     std::string version_root(const version_entry& v) const;
 
-    /// Splits `path` (begins with '/') into decoded segments, in one pass. Percent-decoding
-    /// happens per segment after splitting, so `%2F` stays inside its segment.
-    static std::size_t split(std::string_view path, std::string_view* segs,
-                             std::vector<char>& buffer);
+    /// Splits `path` (begins with '/') into decoded segments, in one pass, and counts them in
+    /// `n`. Percent-decoding happens per segment after splitting, so `%2F` stays inside its
+    /// segment.
+    static route_refusal split(std::string_view path, std::string_view* segs, std::size_t& n,
+                               std::vector<char>& buffer);
 
-    // Version resolution (detail/impl/version_resolution.hpp).
-    [[noreturn]] void unknown_version(std::string_view detail_text) const;
-    const version_entry& named_or_default(std::optional<std::string_view> named) const;
+    // Version resolution (detail/impl/version_resolution.hpp): each gives the version, or
+    // nullptr and the refusal to answer.
+    route_refusal unknown_version(const char* detail_text) const noexcept;
+    const version_entry* named_or_default(std::optional<std::string_view> named,
+                                          route_refusal& refusal) const noexcept;
     const version_entry* resolve_version(const request& req, const parsed_target& t,
                                          const std::string_view* segs, std::size_t n,
-                                         std::size_t& skip) const;
+                                         std::size_t& skip, route_refusal& refusal) const;
     /// The `version` parameter of the first media range carrying one.
     static std::optional<std::string_view> accept_version(std::string_view accept);
 };

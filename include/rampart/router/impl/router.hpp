@@ -59,7 +59,11 @@ asio::awaitable<response> basic_router<Clock>::operator()(context& ctx) const {
         co_return all;
     }
     adopt_absolute_form(ctx);
-    route_match m = state_->match(ctx.req());
+    // Refusals are rendered here, never thrown: a 404 costs its rendering, not an exception.
+    route_match m;
+    if (detail::route_refusal refusal = state_->try_match(ctx.req(), m))
+        co_return detail::with_refusal_error(
+            refusal, [&](const auto& error) { return ctx.render_error(error); });
     ctx.set_version(m.version());
     const detail::version_entry* v = detail::router_state_access::version(m);
     const deprecation* dep = v && v->deprecated ? &*v->deprecated : nullptr;
@@ -68,6 +72,7 @@ asio::awaitable<response> basic_router<Clock>::operator()(context& ctx) const {
     const detail::endpoint* ep = m.find(method);
     if (ep) {
         ctx.clear_params();
+        ctx.reserve_params(m.param_count());
         for (std::size_t i = 0; i < m.param_count(); ++i)
             ctx.add_param(ep->route->param_names[i], std::string(m.param_value(i)));
     }
@@ -76,13 +81,13 @@ asio::awaitable<response> basic_router<Clock>::operator()(context& ctx) const {
                    http_date(*dep->sunset) + ".");
         for (auto& [name, value] : deprecation_headers(*dep, ep, ctx))
             error.with_header(std::move(name), std::move(value));
-        throw error;
+        co_return ctx.render_error(error);
     }
 
     response res;
     if (!ep) {
         if (method != http::verb::options)
-            throw method_not_allowed(ctx.req().method_string(), m.allow());
+            co_return ctx.render_error(method_not_allowed(ctx.req().method_string(), m.allow()));
         res = response{http::status::no_content, ctx.req().version()};
         res.set(http::field::allow, join(m.allow()));
     } else {

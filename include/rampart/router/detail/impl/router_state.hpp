@@ -94,22 +94,31 @@ inline void router_state::add_route(const std::vector<version_entry*>& targets, 
 }
 
 inline route_match router_state::match(const request& req) const {
+    route_match m;
+    if (route_refusal refusal = try_match(req, m))
+        throw_refusal(refusal);
+    return m;
+}
+
+inline route_refusal router_state::try_match(const request& req, route_match& m) const {
     using access = router_state_access;
     auto t = parse_target({req.target().data(), req.target().size()});
     if (t.kind == parsed_target::form::invalid)
-        throw bad_request("The request target is not a valid origin-form or absolute-form "
-                          "target.",
-                          "invalid_target");
+        return route_refusal::bad_request("The request target is not a valid origin-form or "
+                                          "absolute-form target.",
+                                          "invalid_target");
     if (t.kind == parsed_target::form::asterisk)
-        throw bad_request("Only OPTIONS may target the whole server (*).", "invalid_target");
+        return route_refusal::bad_request("Only OPTIONS may target the whole server (*).",
+                                          "invalid_target");
     if (t.path.size() > options.max_path_length || t.query.size() > options.max_query_length)
-        throw http_error(http::status::uri_too_long, "uri_too_long",
-                         "The request URI is too long.");
+        return {route_refusal::kind::uri_too_long};
 
-    route_match m;
     segment_list list;
     std::string_view* segs = list.items;
-    std::size_t n = split(t.path, segs, access::decoded(m));
+    std::size_t n = 0;
+    access::decoded(m).clear(); // split sizes it for this path
+    if (route_refusal refusal = split(t.path, segs, n, access::decoded(m)))
+        return refusal;
 
     const route_table::node* node = nullptr;
     auto& values = access::values(m);
@@ -118,14 +127,17 @@ inline route_match router_state::match(const request& req) const {
         node = unversioned.table.match(segs, n, matchers, values.data(), count);
     if (!node) {
         std::size_t skip = 0;
-        const version_entry* v = resolve_version(req, t, segs, n, skip);
+        route_refusal refusal;
+        const version_entry* v = resolve_version(req, t, segs, n, skip, refusal);
+        if (!v)
+            return refusal;
         node = v->table.match(segs + skip, n - skip, matchers, values.data(), count);
         if (!node)
-            throw not_found();
+            return route_refusal::not_found();
         access::version(m) = v;
     }
     access::node(m) = node;
-    return m;
+    return {};
 }
 
 inline std::pair<const version_entry*, const route_info*>
@@ -241,9 +253,9 @@ inline std::string router_state::version_root(const version_entry& v) const {
     }
 }
 
-inline std::size_t router_state::split(std::string_view path, std::string_view* segs,
-                                       std::vector<char>& buffer) {
-    std::size_t n = 0;
+inline route_refusal router_state::split(std::string_view path, std::string_view* segs,
+                                         std::size_t& n, std::vector<char>& buffer) {
+    n = 0;
     std::size_t used = 0;
     std::size_t start = 1;
     bool escaped = false;
@@ -252,13 +264,13 @@ inline std::size_t router_state::split(std::string_view path, std::string_view* 
         if (i < path.size() && p[i] != '/') {
             auto c = static_cast<unsigned char>(p[i]);
             if (c <= 0x20 || c >= 0x7f)
-                throw bad_request("The request path holds a byte that must be percent-encoded.",
-                                  "invalid_path");
+                return route_refusal::bad_request(
+                    "The request path holds a byte that must be percent-encoded.", "invalid_path");
             escaped = escaped || c == '%';
             continue;
         }
         if (n == max_path_segments)
-            throw not_found();
+            return route_refusal::not_found();
         std::string_view seg{p + start, i - start};
         if (escaped) {
             if (buffer.empty())
@@ -266,23 +278,25 @@ inline std::size_t router_state::split(std::string_view path, std::string_view* 
             segment_error error = segment_error::none;
             std::size_t len = percent_decode(seg, buffer.data() + used, error);
             if (error == segment_error::nul_byte)
-                throw bad_request("The request path holds a NUL byte.", "invalid_path");
+                return route_refusal::bad_request("The request path holds a NUL byte.",
+                                                  "invalid_path");
             if (error != segment_error::none)
-                throw bad_request("The request path holds a malformed percent-escape.",
-                                  "invalid_path");
+                return route_refusal::bad_request(
+                    "The request path holds a malformed percent-escape.", "invalid_path");
             seg = std::string_view{buffer.data() + used, len};
             used += len;
             if (!is_utf8(seg))
-                throw bad_request("The request path is not UTF-8 once decoded.", "invalid_path");
+                return route_refusal::bad_request("The request path is not UTF-8 once decoded.",
+                                                  "invalid_path");
         }
         if (seg.size() <= 2 && (seg == "." || seg == ".."))
-            throw not_found();            // never normalised into another route
-        std::construct_at(segs + n, seg); // starts the union member's lifetime
+            return route_refusal::not_found(); // never normalised into another route
+        std::construct_at(segs + n, seg);      // starts the union member's lifetime
         ++n;
         start = i + 1;
         escaped = false;
     }
-    return n;
+    return {};
 }
 
 } // namespace rampart::detail

@@ -22,53 +22,54 @@ inline const version_entry* router_state::served_version(std::string_view name) 
     return v;
 }
 
-inline void router_state::unknown_version(std::string_view detail_text) const {
+inline route_refusal router_state::unknown_version(const char* detail_text) const noexcept {
     switch (options.versioning.type) {
     case version_scheme::kind::accept_header:
     case version_scheme::kind::header:
-        throw not_acceptable(std::string(detail_text));
+        return {route_refusal::kind::not_acceptable, detail_text, nullptr};
     default:
-        throw not_found(std::string(detail_text));
+        return route_refusal::not_found(detail_text);
     }
 }
 
-inline const version_entry&
-router_state::named_or_default(std::optional<std::string_view> named) const {
+inline const version_entry* router_state::named_or_default(std::optional<std::string_view> named,
+                                                           route_refusal& refusal) const noexcept {
     if (named) {
         if (auto* v = served_version(*named))
-            return *v;
-        unknown_version("Invalid version in request.");
+            return v;
+        refusal = unknown_version("Invalid version in request.");
+        return nullptr;
     }
     if (!options.default_version.empty())
         if (auto* v = served_version(options.default_version))
-            return *v;
-    unknown_version("The request names no API version.");
+            return v;
+    refusal = unknown_version("The request names no API version.");
+    return nullptr;
 }
 
 inline const version_entry* router_state::resolve_version(const request& req,
                                                           const parsed_target& t,
                                                           const std::string_view* segs,
-                                                          std::size_t n, std::size_t& skip) const {
+                                                          std::size_t n, std::size_t& skip,
+                                                          route_refusal& refusal) const {
     const auto& scheme = options.versioning;
     switch (scheme.type) {
     case version_scheme::kind::url_path: {
         std::size_t p = prefix_segments.size();
+        refusal = route_refusal::not_found();
         if (n <= p + 1)
-            throw not_found();
+            return nullptr;
         for (std::size_t i = 0; i < p; ++i)
             if (segs[i] != prefix_segments[i])
-                throw not_found();
+                return nullptr;
         skip = p + 1;
-        auto* v = served_version(segs[p]);
-        if (!v)
-            throw not_found();
-        return v;
+        return served_version(segs[p]);
     }
     case version_scheme::kind::header: {
         auto it = req.find(scheme.value);
         if (it == req.end())
-            return &named_or_default(std::nullopt);
-        return &named_or_default(trim_ows({it->value().data(), it->value().size()}));
+            return named_or_default(std::nullopt, refusal);
+        return named_or_default(trim_ows({it->value().data(), it->value().size()}), refusal);
     }
     case version_scheme::kind::accept_header: {
         std::optional<std::string_view> named;
@@ -77,7 +78,7 @@ inline const version_entry* router_state::resolve_version(const request& req,
                 break;
             named = accept_version({it->value().data(), it->value().size()});
         }
-        return &named_or_default(named);
+        return named_or_default(named, refusal);
     }
     case version_scheme::kind::query_param: {
         std::optional<std::string_view> named;
@@ -93,7 +94,7 @@ inline const version_entry* router_state::resolve_version(const request& req,
             q.remove_prefix(amp + 1);
         }
         // Version names are plain tokens, so an escaped value can never name one.
-        return &named_or_default(named);
+        return named_or_default(named, refusal);
     }
     case version_scheme::kind::host_name: {
         std::string_view host = t.authority;
@@ -101,8 +102,10 @@ inline const version_entry* router_state::resolve_version(const request& req,
             auto h = req[http::field::host];
             host = {h.data(), h.size()};
         }
-        if (!is_valid_host(host))
-            throw bad_request("Invalid Host header.", "invalid_host");
+        if (!is_valid_host(host)) {
+            refusal = route_refusal::bad_request("Invalid Host header.", "invalid_host");
+            return nullptr;
+        }
         std::string_view name = host_name_of(host);
         if (!name.empty() && name.back() == '.')
             name.remove_suffix(1);
@@ -110,17 +113,19 @@ inline const version_entry* router_state::resolve_version(const request& req,
         if (name.size() > base.size() + 1 && name[name.size() - base.size() - 1] == '.' &&
             iequals(name.substr(name.size() - base.size()), base)) {
             std::string_view label = name.substr(0, name.size() - base.size() - 1);
+            refusal = route_refusal::not_found();
             if (label.find('.') != std::string_view::npos)
-                throw not_found();
+                return nullptr;
             for (const auto& v : versions)
                 if (iequals(v->name, label))
-                    return &named_or_default(std::string_view{v->name});
-            throw not_found();
+                    return named_or_default(std::string_view{v->name}, refusal);
+            return nullptr;
         }
-        return &named_or_default(std::nullopt);
+        return named_or_default(std::nullopt, refusal);
     }
     }
-    throw not_found();
+    refusal = route_refusal::not_found();
+    return nullptr;
 }
 
 inline std::optional<std::string_view> router_state::accept_version(std::string_view accept) {
