@@ -2,7 +2,8 @@
 #define SHOP_DB_HPP
 
 // The shop's data: schema migrations, demo data, and every query the API runs. All of it goes
-// through rampart::sqlite::database, so no query ever runs on an I/O thread.
+// through rampart::sqlite::database, so no I/O thread ever waits for SQLite: reads answer on
+// the I/O thread's own connection or move to a reader thread, writes go to the writer thread.
 
 #include <rampart/jwt/password.hpp>
 #include <rampart/pagination/sqlite.hpp>

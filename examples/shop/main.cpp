@@ -98,7 +98,9 @@ int main(int argc, char** argv) {
             {rampart::asio::ip::make_address(cfg.listen_host), cfg.listen_port});
         std::string secret = load_or_create_secret(cfg);
 
-        rampart::sqlite::database db({.path = cfg.db_path, .migrations = shop::migrations});
+        // One read connection per I/O thread: reads answer there, without a thread hand-off.
+        rampart::sqlite::database db(
+            {.path = cfg.db_path, .migrations = shop::migrations, .inline_readers = cfg.threads});
         bool seeded =
             db.async_run(
                   [&](rampart::sqlite::connection& c) { return shop::seed_demo_data(c, *hasher); },

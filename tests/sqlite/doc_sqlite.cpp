@@ -67,6 +67,31 @@ asio::awaitable<std::int64_t> stock_of(sqlite::database& db, std::int64_t id) {
     });
 }
 
+// docs: inline reads
+// One inline read connection per I/O thread, so every read can answer where it arrives.
+sqlite::database open_for_io_threads(const std::string& path, unsigned io_threads) {
+    return sqlite::database({.path = path, .migrations = migrations, .inline_readers = io_threads});
+}
+
+// A report scans every order: marked long, it goes straight to the reader threads.
+asio::awaitable<std::int64_t> units_ordered(sqlite::database& db) {
+    co_return co_await db.run(
+        [](sqlite::connection& c) {
+            auto& s = c.cached("SELECT coalesce(sum(quantity), 0) FROM orders");
+            s.step();
+            return s.column<std::int64_t>(0);
+        },
+        sqlite::lane::long_read);
+}
+
+// docs: read_stats
+// For a metrics endpoint: how many reads left their I/O thread, and why.
+void print_read_stats(const sqlite::database& db) {
+    sqlite::read_stats s = db.read_stats();
+    std::cout << "inline " << s.answered_inline << ", moved (lock) " << s.moved_busy
+              << ", moved (long) " << s.moved_long << '\n';
+}
+
 // docs: transaction
 asio::awaitable<std::optional<std::int64_t>> place_order(sqlite::database& db, std::int64_t product,
                                                          std::int64_t quantity) {
@@ -126,4 +151,17 @@ TEST_CASE("docs: opening without exceptions, and checking queries", "[sqlite][do
     sqlite::connection c(dir.file("shop.db"));
     CHECK(query_compiles(c, "SELECT stock FROM products WHERE id = ?"));
     CHECK_FALSE(query_compiles(c, "SELECT colour FROM products"));
+}
+
+TEST_CASE("docs: inline reads, a long read marked, read statistics", "[sqlite][docs]") {
+    rampart::test::temp_dir dir;
+    sqlite::database db = open_for_io_threads(dir.file("shop.db"), 1);
+    rampart::test::run(db.run([](sqlite::connection& c) {
+        c.exec("INSERT INTO products VALUES (7, 'Product 7', 9)");
+        c.exec("INSERT INTO orders (product_id, quantity) VALUES (7, 2), (7, 3)");
+    }));
+    CHECK(rampart::test::run(stock_of(db, 7)) == 9);
+    CHECK(rampart::test::run(units_ordered(db)) == 5);
+    CHECK(db.read_stats().answered_inline == 1); // stock_of; the report went to a reader thread
+    print_read_stats(db);
 }

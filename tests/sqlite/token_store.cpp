@@ -16,6 +16,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <atomic>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -310,4 +311,36 @@ TEST_CASE("sqlite::token_store keeps to its own table beside the application's s
     CHECK_THROWS_AS((store_t{db, {.table = "x; DROP TABLE items"}, clock_t_{clock}}),
                     std::invalid_argument);
     CHECK_THROWS_AS((store_t{db, {.table = ""}, clock_t_{clock}}), std::invalid_argument);
+}
+
+TEST_CASE("sqlite::token_store::get reads on the calling thread once its table exists, and "
+          "never waits for the writer",
+          "[sqlite][inline]") {
+    temp_dir dir;
+    manual_clock clock;
+    sqlite::database db({.path = dir.file("tokens.sqlite"), .inline_readers = 2});
+    store_t store{db, {}, clock_t_{clock}};
+    // The first call creates the table, on the writer.
+    CHECK(test::run(store.get("jti:a")) == std::nullopt);
+    CHECK(db.read_stats().answered_inline == 0);
+    test::run(store.put("jti:a", 5, clock.now() + 60s));
+    CHECK(test::run(store.get("jti:a")) == std::optional<std::int64_t>{5});
+    CHECK(db.read_stats().answered_inline == 1);
+
+    // The writer is taken (a long write): a revocation check from another thread still answers.
+    std::promise<void> release, started;
+    auto busy = db.async_run(
+        [&](sqlite::connection&) {
+            started.set_value();
+            release.get_future().wait();
+        },
+        asio::use_future);
+    started.get_future().wait();
+    auto check = std::async(std::launch::async, [&] { return test::run(store.get("jti:a")); });
+    bool answered = check.wait_for(20s) == std::future_status::ready; // not queued behind it
+    release.set_value();
+    busy.get();
+    CHECK(answered);
+    CHECK(check.get() == std::optional<std::int64_t>{5});
+    CHECK(db.read_stats().answered_inline == 2);
 }

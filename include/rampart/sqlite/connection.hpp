@@ -9,7 +9,9 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -105,7 +107,7 @@ public:
     /// or the connection closes, so use it right away rather than keeping it.
     /// Throws what `prepare` throws.
     statement& cached(std::string_view sql) {
-        auto it = cache_.find(std::string(sql));
+        auto it = cache_.find(sql); // no string made to look it up
         if (it != cache_.end()) {
             it->second.reset().clear_bindings();
             return it->second;
@@ -164,7 +166,13 @@ private:
     // Declared before the cache so statements are finalized before the handle closes.
     std::unique_ptr<sqlite3, closer> db_;
     std::size_t cache_limit_;
-    std::unordered_map<std::string, statement> cache_;
+    struct text_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view text) const noexcept {
+            return std::hash<std::string_view>{}(text);
+        }
+    };
+    std::unordered_map<std::string, statement, text_hash, std::equal_to<>> cache_;
 };
 
 namespace detail {

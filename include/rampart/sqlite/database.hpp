@@ -4,29 +4,22 @@
 #include <rampart/core/log.hpp>
 #include <rampart/errors/http_error.hpp>
 #include <rampart/sqlite/connection.hpp>
+#include <rampart/sqlite/detail/inline_reads.hpp>
+#include <rampart/sqlite/detail/lanes.hpp>
 #include <rampart/sqlite/error.hpp>
 #include <rampart/sqlite/migrations.hpp>
 #include <rampart/sqlite/transaction.hpp>
 
-#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/execution/outstanding_work.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/prefer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
+#include <concepts>
 #include <cstddef>
-#include <deque>
+#include <cstdint>
 #include <exception>
-#include <functional>
-#include <iterator>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -63,13 +56,17 @@ struct unavailable_log : log_sink {
           }) {}
 };
 
-/// Which of a `database`'s two lanes runs a call.
+/// Which of a `database`'s lanes runs a call.
 enum class lane {
-    /// Read-only work, on the reader threads and their query-only connections. A write there
-    /// fails (SQLITE_READONLY, a 503).
+    /// Read-only work, answered on the calling thread's own query-only connection when it can
+    /// be at once (see `database::read`), else on the reader threads. A write there fails
+    /// (SQLITE_READONLY, a 503).
     read,
     /// Anything that writes, on the one writer thread and its connection.
     write,
+    /// Read-only work known to be long (a report, an export): always on the reader threads,
+    /// never on the caller's thread.
+    long_read,
 };
 
 /// How a `database` opens its file and runs its lanes.
@@ -94,16 +91,38 @@ struct database_options {
     std::size_t write_queue = 256;
     /// The same bound for reads waiting for a reader.
     std::size_t read_queue = 1024;
+    /// Read connections opened at start for the calling threads (I/O threads) of `read`: the
+    /// first this many threads to read each keep one, and answer reads themselves, with no
+    /// hand-off to another thread. Reads from any further thread go to the reader threads.
+    /// 0: every read goes to the reader threads. Set it to the number of I/O threads.
+    std::size_t inline_readers = std::max(1u, std::thread::hardware_concurrency());
+    /// A read on the calling thread is interrupted after about this many SQLite VM steps and
+    /// run again on the reader threads, so a long query never holds an I/O thread longer.
+    /// 0: no budget (only for services whose reads are all known to be short).
+    std::uint64_t inline_read_steps = 100'000;
 };
 
-/** SQLite for an asynchronous service: two lanes of worker threads that own connections.
+/// How `database::read` calls were served, since the start (for monitoring and tests).
+struct read_stats {
+    /// Answered on the calling thread's own connection.
+    std::uint64_t answered_inline = 0;
+    /// Moved to the reader threads because a lock would have made the calling thread wait.
+    std::uint64_t moved_busy = 0;
+    /// Moved to the reader threads after `inline_read_steps`.
+    std::uint64_t moved_long = 0;
+};
 
-    `co_await db.read(f)` queues `f(connection&)` on the read lane, `co_await db.write(f)` (or
-    `run(f)`, or `transaction(f)`) on the write lane; the coroutine resumes on its own executor
-    with `f`'s result, so a database call never blocks an I/O thread. Reads never queue behind
-    writes: a write waiting for a lock another process holds occupies only the writer thread,
-    and in WAL mode a lock held elsewhere (even `BEGIN EXCLUSIVE`) does not stop readers. Each
-    thread owns one connection for its whole life; a connection is never shared.
+/** SQLite for an asynchronous service: connections owned by threads, in lanes.
+
+    `co_await db.read(f)` runs `f(connection&)` at once on a query-only connection that the
+    calling thread keeps for itself (`inline_readers`): a read answers without leaving the I/O
+    thread. A read that would wait for a lock (SQLite is told not to wait there), or runs past
+    `inline_read_steps`, is abandoned and runs again on the reader threads, so an I/O thread
+    never sleeps on SQLite. `co_await db.write(f)` (or `run(f)`, or `transaction(f)`) queues `f`
+    on the write lane; the coroutine resumes on its own executor with `f`'s result. Reads never
+    queue behind writes: a write waiting for a lock another process holds occupies only the
+    writer thread, and in WAL mode a lock held elsewhere (even `BEGIN EXCLUSIVE`) does not stop
+    readers. A connection is only ever used by the one thread that owns it.
 
     Waits are bounded. Each lane's queue is bounded (`write_queue`, `read_queue`): beyond it a
     call is refused at once with a 503. A call waits for another connection's lock at most
@@ -122,103 +141,58 @@ struct database_options {
     `sqlite::constraint_error`, other SQLite errors as `sqlite::error`, and anything else `f`
     throws unchanged.
 
-    The destructor finishes every queued call, then joins the threads, the writer last (so the
-    files `-wal` and `-shm` are removed at a clean stop). Destroy the database
-    while the executors that await it are still alive (declare it after the io_context).
+    The destructor closes the inline readers, finishes every queued call, then joins the
+    threads, the writer last (so the files `-wal` and `-shm` are removed at a clean stop).
+    Destroy the database while the executors that await it are still alive (declare it after
+    the io_context), and after every thread that reads inline has stopped reading.
 */
 class database {
 public:
     /// Opens the writer's connection, applies the migrations, opens `options.workers` reader
-    /// connections, starts the threads.
+    /// connections and `options.inline_readers` inline ones, starts the threads.
     /// Throws `sqlite::error` when the file cannot be opened or a migration fails (the message
     /// names a `-shm` or `-wal` file beside the database that this process cannot write), and
     /// `std::invalid_argument` for migrations not numbered 1, 2, 3, ...: deployment and
     /// programming errors, never the client's.
-    explicit database(database_options options) : state_(std::make_shared<state>()) {
-        state_->log = std::move(options.log);
-        state_->wait = options.open.busy_timeout;
-        state_->writes.limit = options.write_queue == 0 ? 1 : options.write_queue;
-        state_->reads.limit = options.read_queue == 0 ? 1 : options.read_queue;
-        retry_ = options.retry;
-        std::size_t readers = options.workers == 0 ? 1 : options.workers;
-        std::vector<connection> connections;
-        connections.reserve(readers + 1);
-        try {
-            connections.emplace_back(options.path, options.open);
-            // Refused before anything reads the file, so no `-shm` is left behind.
-            if (!options.open.read_only && !options.migrations.empty() &&
-                connections.front().read_only())
-                throw error(SQLITE_READONLY, "sqlite: open: " + options.path +
-                                                 " opened without write access, so its "
-                                                 "migrations cannot be applied");
-            applied_ = migrate(connections.front(), options.migrations);
-            while (connections.size() < readers + 1) {
-                connections.emplace_back(options.path, options.open);
-                if (!options.open.read_only)
-                    connections.back().exec("PRAGMA query_only = ON");
-            }
-        } catch (const error& e) {
-            std::string side = detail::unwritable_side_files(options.path);
-            if (side.empty())
-                throw;
-            throw error(e.extended_code(), std::string(e.what()) + side);
-        }
-        threads_.reserve(readers + 1);
-        for (auto& c : connections) {
-            bool writer = threads_.empty();
-            threads_.emplace_back([s = state_, c = std::move(c), writer]() mutable {
-                s->work(c, writer ? s->writes : s->reads, writer);
-            });
-        }
-    }
+    explicit database(database_options options);
 
     /// The constructor without `sqlite::error`: the started database, or the code of what the
     /// constructor would throw (its message is lost: log `try_open`'s failures with the path).
     /// Throws `std::invalid_argument` for misnumbered migrations (a programming error).
-    static boost::system::result<std::unique_ptr<database>> try_open(database_options options) {
-        return detail::to_result([&] { return std::make_unique<database>(std::move(options)); });
-    }
+    static boost::system::result<std::unique_ptr<database>> try_open(database_options options);
 
     database(const database&) = delete;
     database& operator=(const database&) = delete;
 
-    ~database() {
-        // The readers close first and the writer last: the last connection to close checkpoints
-        // the WAL and removes the -wal and -shm files, which connections closing together (each
-        // seeing the other still open) would both leave behind.
-        stop(state_->reads);
-        for (std::size_t i = 1; i < threads_.size(); ++i)
-            threads_[i].join();
-        stop(state_->writes);
-        threads_.front().join();
-    }
+    ~database();
 
     /// How many migrations the constructor applied (0 when the schema was current).
     int applied_migrations() const noexcept { return applied_; }
 
+    /// How reads were served so far: inline, or moved to the reader threads and why.
+    sqlite::read_stats read_stats() const noexcept;
+
     /// Runs `f(connection&)` on `where`'s lane; completes with `f`'s result on the caller's
     /// executor. Without a lane, a write: the safe default for code that does not say.
+    /// On `lane::read`, `f` may be called twice (see `read`).
     /// Throws (when awaited) `rampart::service_unavailable` (503) when the store cannot serve
     /// now or the lane's queue is full, `sqlite::constraint_error` for a violated constraint
     /// (catch it to answer the client's 400/409), `sqlite::error` for other SQLite errors (a
     /// programming error: a 500), and anything `f` throws, unchanged.
     template <class F>
     auto run(F f, lane where = lane::write)
-        -> asio::awaitable<std::invoke_result_t<F&, connection&>> {
-        using R = std::invoke_result_t<F&, connection&>;
-        // The operation is named, not a temporary of the co_await expression: g++ 12 destroys
-        // such temporaries twice, which frees what `f` captured (a string) twice.
-        auto operation = async_run(std::move(f), where, asio::use_awaitable);
-        if constexpr (std::is_void_v<R>) {
-            co_await std::move(operation);
-        } else {
-            std::optional<R> result = co_await std::move(operation);
-            co_return std::move(*result);
-        }
-    }
+        -> asio::awaitable<std::invoke_result_t<F&, connection&>>;
 
-    /// Runs read-only `f(connection&)` on the read lane, which never waits for the writer.
-    /// Throws what `run` throws.
+    /** Runs read-only `f(connection&)`, on the calling thread when it can answer at once.
+
+        `f` runs on this thread's own read connection, if it has one (`inline_readers`) and no
+        lock is in the way; else, or when it runs past `inline_read_steps`, what it did is
+        discarded and it runs again on the reader threads, within the bounded wait. So `f` may
+        be called twice: it must only read the database and build its result (as any read
+        does), with nothing outside the connection that cannot be repeated. Mark a query known
+        to be long `lane::long_read` (`run(f, sqlite::lane::long_read)`) to send it straight to
+        the reader threads. Never waits for the writer.
+        Throws what `run` throws. */
     template <class F>
     auto read(F f) -> asio::awaitable<std::invoke_result_t<F&, connection&>> {
         return run(std::move(f), lane::read);
@@ -248,214 +222,25 @@ public:
         return async_run(std::move(f), lane::write, std::forward<CompletionToken>(token));
     }
 
-    /// The completion-token form of `run` on `where`'s lane.
+    /// The completion-token form of `run` on `where`'s lane. It always hands `f` to the lane's
+    /// threads (`lane::read` included): only the awaitable `read`/`run` answer inline.
     template <class F, class CompletionToken>
-    auto async_run(F f, lane where, CompletionToken&& token) {
-        using R = std::invoke_result_t<F&, connection&>;
-        queue* q = where == lane::read ? &state_->reads : &state_->writes;
-        if constexpr (std::is_void_v<R>) {
-            return asio::async_initiate<CompletionToken, void(std::exception_ptr)>(
-                [s = state_.get(), q](auto handler, F fn) {
-                    enqueue(*s, *q, std::move(fn), std::move(handler));
-                },
-                token, std::move(f));
-        } else {
-            return asio::async_initiate<CompletionToken,
-                                        void(std::exception_ptr, std::optional<R>)>(
-                [s = state_.get(), q](auto handler, F fn) {
-                    enqueue(*s, *q, std::move(fn), std::move(handler));
-                },
-                token, std::move(f));
-        }
-    }
+    auto async_run(F f, lane where, CompletionToken&& token);
 
 private:
-    using clock = std::chrono::steady_clock;
-    struct state;
+    template <class F, class CompletionToken>
+    auto async_run_from(F f, lane where, detail::lane_clock::time_point queued,
+                        CompletionToken&& token);
 
-    struct task {
-        virtual ~task() = default;
-        /// Runs the call on `c`, or fails it with `refusal` when set, and completes it.
-        virtual void run(connection& c, state& s, const std::optional<error>& refusal) = 0;
-        /// Completes the call with `failure` without running it.
-        virtual void refuse(std::exception_ptr failure) = 0;
-        clock::time_point queued = clock::now();
-    };
-
-    template <class F, class Handler>
-    struct task_for final : task {
-        using R = std::invoke_result_t<F&, connection&>;
-        using work_executor = std::decay_t<decltype(asio::prefer(
-            asio::get_associated_executor(std::declval<Handler&>()),
-            asio::execution::outstanding_work.tracked))>;
-
-        task_for(F fn, Handler h)
-            : f(std::move(fn)), handler(std::move(h)),
-              work(asio::prefer(asio::get_associated_executor(handler),
-                                asio::execution::outstanding_work.tracked)) {}
-
-        void run(connection& c, state& s, const std::optional<error>& refusal) override {
-            std::exception_ptr failure;
-            if constexpr (std::is_void_v<R>) {
-                failure = s.call([&] {
-                    if (refusal)
-                        throw *refusal;
-                    f(c);
-                });
-                refuse(failure);
-            } else {
-                std::optional<R> result;
-                failure = s.call([&] {
-                    if (refusal)
-                        throw *refusal;
-                    result.emplace(f(c));
-                });
-                asio::post(work, [h = std::move(handler), failure,
-                                  r = std::move(result)]() mutable { h(failure, std::move(r)); });
-            }
-        }
-
-        void refuse(std::exception_ptr failure) override {
-            if constexpr (std::is_void_v<R>)
-                asio::post(work, [h = std::move(handler), failure]() mutable { h(failure); });
-            else
-                asio::post(work, [h = std::move(handler), failure]() mutable {
-                    h(failure, std::optional<R>{});
-                });
-        }
-
-        F f;
-        Handler handler;
-        work_executor work;
-    };
-
-    struct queue {
-        std::mutex mutex;
-        std::condition_variable ready;
-        std::deque<std::unique_ptr<task>> tasks;
-        std::size_t limit = 1;
-        bool stopping = false;
-        bool refusing = false; // the last call was refused as over the limit (logged once)
-    };
-
-    struct state {
-        queue writes;
-        queue reads;
-        unavailable_log log;
-        std::chrono::milliseconds wait{0};
-        std::atomic<bool> moved_logged{false};
-
-        void report(const error& e) noexcept {
-            if (e.extended_code() == SQLITE_READONLY_DBMOVED && moved_logged.exchange(true))
-                return; // the file stays gone until a restart: one line says it
-            if (log) {
-                try {
-                    std::string line = "rampart: sqlite unavailable: ";
-                    line += e.what();
-                    log(log_record{log_level::error, "sqlite", line, nullptr,
-                                   std::make_exception_ptr(e)});
-                } catch (...) {
-                }
-            }
-        }
-
-        template <class G>
-        std::exception_ptr call(G&& g) noexcept {
-            try {
-                g();
-                return nullptr;
-            } catch (const error& e) {
-                if (!e.unavailable())
-                    return std::current_exception();
-                report(e);
-                bool contended = e.code() == SQLITE_BUSY || e.code() == SQLITE_LOCKED;
-                return std::make_exception_ptr(service_unavailable(
-                    "The service is temporarily unavailable. Please try again later.",
-                    std::chrono::seconds{contended ? 1 : 0}));
-            } catch (...) {
-                return std::current_exception();
-            }
-        }
-
-        void work(connection& c, queue& q, bool writer) {
-            // Waits for another connection's lock end at the running call's deadline.
-            clock::time_point deadline{};
-            sqlite3_busy_handler(c.native_handle(), &wait_for_lock, &deadline);
-            for (;;) {
-                std::unique_ptr<task> next;
-                {
-                    std::unique_lock lock(q.mutex);
-                    q.ready.wait(lock, [&] { return q.stopping || !q.tasks.empty(); });
-                    if (q.tasks.empty())
-                        break;
-                    next = std::move(q.tasks.front());
-                    q.tasks.pop_front();
-                }
-                deadline = next->queued + wait;
-                std::optional<error> refusal;
-                if (writer && c.file_moved())
-                    refusal.emplace(detail::moved_error(c));
-                next->run(c, *this, refusal);
-                c.reset_statements();
-            }
-            sqlite3_busy_handler(c.native_handle(), nullptr, nullptr);
-        }
-
-        /// SQLite's busy handler: short, growing sleeps until the deadline, then give up.
-        static int wait_for_lock(void* arg, int count) noexcept {
-            const auto& deadline = *static_cast<const clock::time_point*>(arg);
-            static constexpr int pauses[] = {1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100};
-            constexpr int last = static_cast<int>(std::size(pauses)) - 1;
-            auto now = clock::now();
-            if (now >= deadline)
-                return 0;
-            auto pause = std::chrono::milliseconds{pauses[count < last ? count : last]};
-            std::this_thread::sleep_for(std::min<clock::duration>(pause, deadline - now));
-            return 1;
-        }
-    };
-
-    static void stop(queue& q) {
-        {
-            std::lock_guard lock(q.mutex);
-            q.stopping = true;
-        }
-        q.ready.notify_all();
-    }
-
-    template <class F, class Handler>
-    static void enqueue(state& s, queue& q, F f, Handler handler) {
-        auto t = std::make_unique<task_for<F, Handler>>(std::move(f), std::move(handler));
-        bool log_refusal = false;
-        {
-            std::lock_guard lock(q.mutex);
-            if (q.tasks.size() < q.limit) {
-                q.refusing = false;
-                q.tasks.push_back(std::move(t));
-            } else {
-                log_refusal = !std::exchange(q.refusing, true);
-            }
-        }
-        if (!t) {
-            q.ready.notify_one();
-            return;
-        }
-        if (log_refusal)
-            s.report(error(SQLITE_BUSY, std::string("sqlite: the ") +
-                                            (&q == &s.writes ? "write" : "read") +
-                                            " queue is full (" + std::to_string(q.limit) +
-                                            " calls waiting): refusing calls until it drains"));
-        t->refuse(std::make_exception_ptr(
-            service_unavailable("The service is temporarily unavailable. Please try again later.",
-                                std::chrono::seconds{1})));
-    }
-
-    std::shared_ptr<state> state_;
+    std::shared_ptr<detail::lane_state> state_;
+    detail::inline_readers inline_;
     std::vector<std::thread> threads_;
     retry_policy retry_;
     int applied_ = 0;
 };
 
 } // namespace rampart::sqlite
+
+#include <rampart/sqlite/impl/database.hpp>
 
 #endif

@@ -44,10 +44,12 @@ struct token_store_options {
     `prune_batch` expired rows (an index on `expires_ms` keeps that cheap), and `prune()`
     deletes them all now. The table therefore stays bounded by the live tokens.
 
-    Every call runs on the database's workers (`database::run`), never on the caller's I/O
-    thread; a database that cannot answer (locked beyond its timeout, disk full, I/O error)
-    makes the call throw `rampart::service_unavailable` (503): the store fails closed, so a
-    refresh token is never accepted twice because the blacklist could not be read.
+    Writes run on the database's writer (`database::run`), never on the caller's I/O thread;
+    `get` is a read (`database::read`: on the calling thread's own connection when no lock is
+    in the way, else on the reader threads) once the table exists. A database that cannot
+    answer (locked beyond its timeout, disk full, I/O error) makes the call throw
+    `rampart::service_unavailable` (503): the store fails closed, so a refresh token is never
+    accepted twice because the blacklist could not be read.
 
     Time comes from `Clock`. The database must outlive the store, the store every call.
 */
@@ -119,6 +121,9 @@ public:
     /// Throws `rampart::service_unavailable` (503) when the database cannot answer now.
     asio::awaitable<std::optional<std::int64_t>> get(std::string_view key) {
         const std::int64_t now = now_ms();
+        // Once the table exists, a read (`database::read`: on the calling thread when it can
+        // answer at once): every authenticated request asks, so it must not queue behind the
+        // writer. Until then the writer creates the table first.
         auto op = db_.run(
             [this, k = std::string(key), now](connection& c) -> std::optional<std::int64_t> {
                 ready(c);
@@ -129,7 +134,8 @@ public:
                     found = s.column<std::int64_t>(0);
                 s.reset();
                 return found;
-            });
+            },
+            created_.load(std::memory_order_acquire) ? lane::read : lane::write);
         co_return co_await std::move(op);
     }
 
