@@ -40,8 +40,10 @@ struct strict_json_handler {
     using ec_t = boost::json::error_code;
     using sv_t = boost::json::string_view;
 
-    strict_json_handler(boost::json::storage_ptr sp, bool keep_doubles)
-        : keep_double_texts(keep_doubles) {
+    /// `temp`: `temp_size` bytes for the value stack's scratch space (the heap beyond them).
+    strict_json_handler(boost::json::storage_ptr sp, bool keep_doubles, unsigned char* temp,
+                        std::size_t temp_size)
+        : st({}, temp, temp_size), keep_double_texts(keep_doubles) {
         st.reset(std::move(sp));
     }
 
@@ -143,11 +145,15 @@ struct strict_json_result {
 inline strict_json_result parse_strict_json(std::string_view text, std::size_t max_depth,
                                             boost::json::storage_ptr sp = {},
                                             bool keep_double_texts = false) {
-    strict_json_result r;
+    // The result's value starts in `sp`, so that moving the parsed tree into it is a move and
+    // not a copy into another resource.
+    strict_json_result r{boost::json::value(sp), {}, 0, false, {}};
     boost::json::parse_options options;
     options.max_depth = max_depth;
-    boost::json::basic_parser<strict_json_handler> parser(options, std::move(sp),
-                                                          keep_double_texts);
+    // Scratch space for the value stack on this frame, as boost::json::parse has it.
+    unsigned char temp[BOOST_JSON_STACK_BUFFER_SIZE];
+    boost::json::basic_parser<strict_json_handler> parser(options, std::move(sp), keep_double_texts,
+                                                          temp, sizeof temp);
     r.used = parser.write_some(false, text.data(), text.size(), r.ec);
     if (!r.ec && r.used != text.size())
         r.ec = boost::json::error::extra_data;
