@@ -43,6 +43,10 @@ namespace {
 std::size_t allocation_count = 0; // the benchmarks run on one thread
 } // namespace
 
+#if defined(__GNUC__) && !defined(__clang__) // g++ 12 takes the free() below for a mismatch
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
 void* operator new(std::size_t n) {
     ++allocation_count;
     if (void* p = std::malloc(n ? n : 1))
@@ -55,6 +59,9 @@ void operator delete(void* p) noexcept {
 void operator delete(void* p, std::size_t) noexcept {
     std::free(p);
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 namespace rj = rampart::jwt;
 

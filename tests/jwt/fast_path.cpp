@@ -28,6 +28,10 @@ namespace {
 thread_local std::size_t allocations = 0;
 } // namespace
 
+#if defined(__GNUC__) && !defined(__clang__) // g++ 12 takes the free() below for a mismatch
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
 void* operator new(std::size_t n) {
     ++allocations;
     if (void* p = std::malloc(n ? n : 1))
@@ -40,6 +44,9 @@ void operator delete(void* p) noexcept {
 void operator delete(void* p, std::size_t) noexcept {
     std::free(p);
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 namespace jwt = rampart::jwt;
 namespace d = rampart::detail;
