@@ -6,6 +6,7 @@
 
 #include <rampart/detail/base64url.hpp>
 #include <rampart/detail/hmac.hpp>
+#include <rampart/detail/strict_json.hpp>
 #include <rampart/jwt/issuer.hpp>
 
 #include "tokens_support.hpp"
@@ -337,4 +338,21 @@ TEST_CASE("base64url decoding into a buffer matches the string form", "[jwt]") {
     std::string out = "keep";
     CHECK_FALSE(d::base64url_decode("Zm9vYm/y", out));
     CHECK(out == "keep"); // left as it was
+}
+
+TEST_CASE("strict JSON: parse_strict_json_in keeps the tree in the given resource", "[jwt]") {
+    unsigned char buffer[1024];
+    boost::json::monotonic_resource arena(buffer, sizeof buffer);
+    auto kept =
+        d::parse_strict_json_in(R"({"a":[1,2],"b":"text longer than a short string"})", 16, &arena);
+    REQUIRE(kept.ok());
+    CHECK(kept.value.storage().get() == &arena);
+    CHECK(kept.value.at("b").as_string().storage().get() == &arena);
+    CHECK(d::parse_strict_json_in(R"({"a":1,"a":2})", 16, &arena).duplicate_key);
+    CHECK(d::parse_strict_json_in(R"({"a":1} x)", 16, &arena).ec);
+    // parse_strict_json's value is a copy on the default resource, as its callers expect
+    // (a validated document's values may be kept after the request's arena is gone).
+    auto copied = d::parse_strict_json(R"({"a":1})", 16, &arena);
+    REQUIRE(copied.ok());
+    CHECK(copied.value.storage().get() == boost::json::storage_ptr().get());
 }

@@ -58,7 +58,7 @@ private:
 /// `text` parsed as a strict JSON object whose memory comes from `sp`.
 inline boost::system::result<boost::json::object, error>
 parse_object(std::string_view text, const boost::json::storage_ptr& sp) {
-    auto r = rampart::detail::parse_strict_json(text, 16, sp);
+    auto r = rampart::detail::parse_strict_json_in(text, 16, sp);
     if (r.ec || !r.value.is_object())
         return error::bad_json;
     if (r.duplicate_key)
