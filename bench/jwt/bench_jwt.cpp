@@ -4,6 +4,8 @@
 //   rampart/<ALG>         jwt::verifier::try_verify: the whole check (size cap, strict
 //                         base64url, header and claims parsed with duplicate detection, key
 //                         selection, signature, exp/iat/token_type/required claims).
+//   rampart/HS256_arena   the same, with header and claims built in a monotonic_resource over
+//                         a buffer of the caller (try_verify(token, &arena)): no heap at all.
 //   baseline/HS256        by hand: split, base64url-decode signature, header and claims,
 //                         HMAC-SHA256 with a pre-keyed EVP_MAC context, CRYPTO_memcmp,
 //                         boost::json::parse of header and claims. No checks beyond that.
@@ -29,12 +31,51 @@
 #include <jwt/jwt.hpp>
 #pragma GCC diagnostic pop
 
+#include <boost/json/monotonic_resource.hpp>
+
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <string>
+
+// Every benchmark reports its heap allocations per verification (the "allocs" counter).
+namespace {
+std::size_t allocation_count = 0; // the benchmarks run on one thread
+} // namespace
+
+#if defined(__GNUC__) && !defined(__clang__) // g++ 12 takes the free() below for a mismatch
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+void* operator new(std::size_t n) {
+    ++allocation_count;
+    if (void* p = std::malloc(n ? n : 1))
+        return p;
+    throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+    std::free(p);
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 namespace rj = rampart::jwt;
 
 namespace {
+
+/// Counts the allocations made from here to the end of the benchmark loop.
+struct count_allocations {
+    benchmark::State& state;
+    std::size_t start = allocation_count;
+    ~count_allocations() {
+        state.counters["allocs"] = benchmark::Counter(static_cast<double>(allocation_count - start),
+                                                      benchmark::Counter::kAvgIterations);
+    }
+};
 
 const std::string secret = "django-insecure-9m$c2x!w@pq#1n0v^r8k&z5t*y7u(e)l4b6s3h_a=f+g";
 
@@ -49,11 +90,22 @@ rj::verifier<> access_verifier(const rj::key& k) {
     return rj::verifier<>{rj::key_set{k}, o};
 }
 
-void run_rampart(benchmark::State& state, const rj::key& k) {
+// `arena`: header and claims in a monotonic_resource over a buffer on the stack.
+void run_rampart(benchmark::State& state, const rj::key& k, bool arena = false) {
     std::string token = access_token(k);
     auto v = access_verifier(k);
     if (!v.try_verify(token).ok())
         state.SkipWithError("token did not verify");
+    count_allocations counted{state};
+    if (arena) {
+        for (auto _ : state) {
+            unsigned char buffer[2048];
+            boost::json::monotonic_resource memory(buffer, sizeof buffer);
+            auto r = v.try_verify(token, &memory);
+            benchmark::DoNotOptimize(r);
+        }
+        return;
+    }
     for (auto _ : state) {
         auto r = v.try_verify(token);
         benchmark::DoNotOptimize(r);
@@ -89,6 +141,10 @@ void BM_rampart_HS256(benchmark::State& state) {
     run_rampart(state, rj::key::hs256(secret));
 }
 
+void BM_rampart_HS256_arena(benchmark::State& state) {
+    run_rampart(state, rj::key::hs256(secret), true);
+}
+
 void BM_baseline_HS256(benchmark::State& state) {
     std::string token = access_token(rj::key::hs256(secret));
     EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
@@ -98,6 +154,7 @@ void BM_baseline_HS256(benchmark::State& state) {
                            OSSL_PARAM_construct_end()};
     EVP_MAC_init(keyed, reinterpret_cast<const unsigned char*>(secret.data()), secret.size(),
                  params);
+    count_allocations counted{state};
     for (auto _ : state) {
         std::string_view t = token;
         auto d1 = t.find('.');
@@ -128,6 +185,7 @@ void BM_cpp_jwt_HS256(benchmark::State& state) {
                                verify(true));
     if (ec)
         state.SkipWithError("cpp-jwt refused the token");
+    count_allocations counted{state};
     for (auto _ : state) {
         std::error_code e;
         auto obj = ::jwt::decode(token, algorithms({"HS256"}), e, ::jwt::params::secret(secret),
@@ -194,6 +252,7 @@ void BM_baseline_EdDSA(benchmark::State& s) {
 } // namespace
 
 BENCHMARK(BM_rampart_HS256);
+BENCHMARK(BM_rampart_HS256_arena);
 BENCHMARK(BM_baseline_HS256);
 BENCHMARK(BM_cpp_jwt_HS256);
 BENCHMARK(BM_rampart_RS256);

@@ -5,6 +5,7 @@
 #include "support/run.hpp"
 #include "support/tls.hpp"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <catch2/catch.hpp>
@@ -34,6 +35,18 @@ TEST_CASE("docs/jwt.md: issue and verify", "[jwt][docs]") {
 
     CHECK(user == "42");
     CHECK(token.jti() == access.jti);
+
+    {
+        // docs: caller's memory
+        unsigned char buffer[2048];
+        boost::json::monotonic_resource arena(buffer, sizeof buffer);
+        rampart::jwt::verify_result checked = verifier.try_verify(access.token, &arena);
+        // checked->claims lives in `arena`: use it before the arena goes out of scope
+        // end
+        REQUIRE(checked.has_value());
+        CHECK(checked->user_id() == "42");
+        CHECK(checked->claims.storage().get() == &arena);
+    }
 
     std::string request_token = issuer.refresh(42).token;
     std::ostringstream logged;

@@ -55,17 +55,22 @@ inline std::string base64url_encode(std::string_view in) {
     return out;
 }
 
+/// The number of bytes `n` base64url characters decode to (when `n` is a valid length).
+constexpr std::size_t base64url_decoded_size(std::size_t n) noexcept {
+    return n / 4 * 3 + (n % 4 == 0 ? 0 : n % 4 - 1);
+}
+
 /** Strict unpadded base64url decoding: only the 64 alphabet characters, no `=`, no white
     space, a length that is not 1 mod 4, and zero trailing bits (so each byte string has
     exactly one encoding and a token cannot be altered without changing its meaning).
-    Appends to `out`; false on any violation.
+    Writes base64url_decoded_size(in.size()) bytes to `out`; false on any violation (`out`
+    then holds garbage). Allocates nothing.
 */
-inline bool base64url_decode(std::string_view in, std::string& out) {
+inline bool base64url_decode(std::string_view in, unsigned char* out) noexcept {
     std::size_t n = in.size();
     if (n % 4 == 1)
         return false;
     const auto* p = reinterpret_cast<const unsigned char*>(in.data());
-    out.reserve(out.size() + n * 3 / 4);
     std::size_t i = 0;
     for (; i + 4 <= n; i += 4) {
         int a = base64url_table[p[i]], b = base64url_table[p[i + 1]], c = base64url_table[p[i + 2]],
@@ -74,24 +79,38 @@ inline bool base64url_decode(std::string_view in, std::string& out) {
             return false;
         std::uint32_t v = (std::uint32_t(a) << 18) | (std::uint32_t(b) << 12) |
                           (std::uint32_t(c) << 6) | std::uint32_t(d);
-        out += static_cast<char>(v >> 16);
-        out += static_cast<char>((v >> 8) & 0xff);
-        out += static_cast<char>(v & 0xff);
+        out[0] = static_cast<unsigned char>(v >> 16);
+        out[1] = static_cast<unsigned char>(v >> 8);
+        out[2] = static_cast<unsigned char>(v);
+        out += 3;
     }
     std::size_t rest = n - i;
     if (rest == 2) {
         int a = base64url_table[p[i]], b = base64url_table[p[i + 1]];
         if ((a | b) < 0 || (b & 0x0f) != 0)
             return false;
-        out += static_cast<char>((a << 2) | (b >> 4));
+        out[0] = static_cast<unsigned char>((a << 2) | (b >> 4));
     } else if (rest == 3) {
         int a = base64url_table[p[i]], b = base64url_table[p[i + 1]], c = base64url_table[p[i + 2]];
         if ((a | b | c) < 0 || (c & 0x03) != 0)
             return false;
         std::uint32_t v =
             (std::uint32_t(a) << 18) | (std::uint32_t(b) << 12) | (std::uint32_t(c) << 6);
-        out += static_cast<char>(v >> 16);
-        out += static_cast<char>((v >> 8) & 0xff);
+        out[0] = static_cast<unsigned char>(v >> 16);
+        out[1] = static_cast<unsigned char>(v >> 8);
+    }
+    return true;
+}
+
+/// As above, appending to `out`; on false `out` is left as it was.
+inline bool base64url_decode(std::string_view in, std::string& out) {
+    if (in.size() % 4 == 1)
+        return false;
+    const std::size_t old = out.size();
+    out.resize(old + base64url_decoded_size(in.size()));
+    if (!base64url_decode(in, reinterpret_cast<unsigned char*>(out.data() + old))) {
+        out.resize(old);
+        return false;
     }
     return true;
 }

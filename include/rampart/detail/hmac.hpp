@@ -6,6 +6,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include <algorithm>
 #include <array>
@@ -18,11 +19,76 @@
 
 namespace rampart::detail {
 
+#ifndef OPENSSL_NO_DEPRECATED_3_0
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+/** A SHA-2 hash state that is a plain value: OpenSSL's SHA256_CTX/SHA512_CTX. Copying one is
+    a memcpy, where copying an EVP_MD_CTX allocates and goes through the provider; the block
+    function underneath is the same (SHA extensions where the CPU has them). These functions
+    are deprecated in OpenSSL 3 but present unless OpenSSL is built or included without
+    deprecated interfaces (OPENSSL_NO_DEPRECATED_3_0); hmac then keeps EVP states instead.
+*/
+class sha2_state {
+public:
+    enum class kind : unsigned char { none, sha256, sha384, sha512 };
+
+    /// The kind for an OpenSSL digest name, none for any other digest.
+    static kind kind_of(std::string_view digest) noexcept {
+        if (digest == "SHA256")
+            return kind::sha256;
+        if (digest == "SHA384")
+            return kind::sha384;
+        if (digest == "SHA512")
+            return kind::sha512;
+        return kind::none;
+    }
+
+    sha2_state() noexcept : s512_{} {}
+
+    bool init(kind k) noexcept {
+        kind_ = k;
+        switch (k) {
+        case kind::sha256:
+            return SHA256_Init(&s256_) == 1;
+        case kind::sha384:
+            return SHA384_Init(&s512_) == 1;
+        case kind::sha512:
+            return SHA512_Init(&s512_) == 1;
+        default:
+            return false;
+        }
+    }
+    void update(const void* p, std::size_t n) noexcept {
+        if (kind_ == kind::sha256)
+            SHA256_Update(&s256_, p, n);
+        else
+            SHA512_Update(&s512_, p, n); // SHA-384 shares SHA-512's update
+    }
+    void final(unsigned char* out) noexcept {
+        if (kind_ == kind::sha256)
+            SHA256_Final(out, &s256_);
+        else if (kind_ == kind::sha384)
+            SHA384_Final(out, &s512_);
+        else
+            SHA512_Final(out, &s512_);
+    }
+
+private:
+    kind kind_ = kind::none;
+    union {
+        SHA256_CTX s256_;
+        SHA512_CTX s512_;
+    };
+};
+#pragma GCC diagnostic pop
+#endif
+
 /** An HMAC key, prepared once.
 
     The inner and outer hash states, after absorbing the padded key, are computed at
     construction; each signature copies them, so signing costs two short hashes and no key
-    set-up. Thread-safe: signing is const and only reads the prepared states.
+    set-up. For SHA-256/384/512 the states are plain values (sha2_state): signing allocates
+    nothing. Thread-safe: signing is const and only reads the prepared states.
 */
 class hmac {
 public:
@@ -49,10 +115,28 @@ public:
         } else {
             std::copy(key.begin(), key.end(), reinterpret_cast<char*>(padded.data()));
         }
-        auto prepare = [&](unsigned char pad) {
-            std::array<unsigned char, max_block> k;
+        std::array<unsigned char, max_block> k;
+        auto pad = [&](unsigned char with) {
             for (std::size_t i = 0; i < block; ++i)
-                k[i] = padded[i] ^ pad;
+                k[i] = padded[i] ^ with;
+        };
+#ifndef OPENSSL_NO_DEPRECATED_3_0
+        if (auto kind = sha2_state::kind_of(digest); kind != sha2_state::kind::none) {
+            bool ok = raw_inner_.init(kind) && raw_outer_.init(kind);
+            pad(0x36);
+            raw_inner_.update(k.data(), block);
+            pad(0x5c);
+            raw_outer_.update(k.data(), block);
+            OPENSSL_cleanse(k.data(), k.size());
+            OPENSSL_cleanse(padded.data(), padded.size());
+            if (!ok)
+                throw std::runtime_error("HMAC: key set-up failed");
+            raw_ = true;
+            return;
+        }
+#endif
+        auto prepare = [&](unsigned char with) {
+            pad(with);
             std::shared_ptr<EVP_MD_CTX> c(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
             bool ok = c && EVP_DigestInit_ex(c.get(), md.get(), nullptr) == 1 &&
                       EVP_DigestUpdate(c.get(), k.data(), block) == 1;
@@ -66,15 +150,39 @@ public:
         OPENSSL_cleanse(padded.data(), padded.size());
     }
 
+    hmac(const hmac&) = default;
+    hmac& operator=(const hmac&) = default;
+    ~hmac() {
+#ifndef OPENSSL_NO_DEPRECATED_3_0
+        OPENSSL_cleanse(&raw_inner_, sizeof raw_inner_); // key-equivalent states
+        OPENSSL_cleanse(&raw_outer_, sizeof raw_outer_);
+#endif
+    }
+
     /// The tag length in bytes (the digest's size).
-    std::size_t size() const noexcept { return size_; }
+    std::size_t size() const noexcept {
+        return size_;
+    }
 
     /// Writes the tag of the concatenation of `parts` to `out` (room for size() bytes); false
-    /// when OpenSSL fails (out of memory).
+    /// when OpenSSL fails (out of memory; never for SHA-256/384/512).
     bool sign(std::initializer_list<std::string_view> parts, unsigned char* out) const noexcept {
+        std::array<unsigned char, max_size> inner_hash{};
+#ifndef OPENSSL_NO_DEPRECATED_3_0
+        if (raw_) {
+            sha2_state c = raw_inner_;
+            for (auto p : parts)
+                c.update(p.data(), p.size());
+            c.final(inner_hash.data());
+            c = raw_outer_;
+            c.update(inner_hash.data(), size_);
+            c.final(out);
+            OPENSSL_cleanse(inner_hash.data(), size_);
+            return true;
+        }
+#endif
         std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> c(EVP_MD_CTX_new(),
                                                                   &EVP_MD_CTX_free);
-        std::array<unsigned char, max_size> inner_hash{};
         unsigned int n = 0;
         bool ok = c && EVP_MD_CTX_copy_ex(c.get(), inner_.get()) == 1;
         for (auto p : parts)
@@ -89,7 +197,12 @@ public:
 
 private:
     std::size_t size_ = 0;
-    std::shared_ptr<EVP_MD_CTX> inner_;
+#ifndef OPENSSL_NO_DEPRECATED_3_0
+    bool raw_ = false;
+    sha2_state raw_inner_;
+    sha2_state raw_outer_;
+#endif
+    std::shared_ptr<EVP_MD_CTX> inner_; // EVP states: other digests, or no sha2_state
     std::shared_ptr<EVP_MD_CTX> outer_;
 };
 

@@ -40,8 +40,10 @@ struct strict_json_handler {
     using ec_t = boost::json::error_code;
     using sv_t = boost::json::string_view;
 
-    strict_json_handler(boost::json::storage_ptr sp, bool keep_doubles)
-        : keep_double_texts(keep_doubles) {
+    /// `temp`: `temp_size` bytes for the value stack's scratch space (the heap beyond them).
+    strict_json_handler(boost::json::storage_ptr sp, bool keep_doubles, unsigned char* temp,
+                        std::size_t temp_size)
+        : st({}, temp, temp_size), keep_double_texts(keep_doubles) {
         st.reset(std::move(sp));
     }
 
@@ -135,30 +137,49 @@ struct strict_json_result {
     bool ok() const noexcept { return !ec && !duplicate_key; }
 };
 
-/** Parses `text` as one strict JSON value (see the top of this file), nesting at most
-    `max_depth` deep. Memory for the value comes from `sp` (the default resource when null).
-    `keep_double_texts` also records how each non-integer number was written. Never throws for
-    bad input; only std::bad_alloc.
-*/
-inline strict_json_result parse_strict_json(std::string_view text, std::size_t max_depth,
-                                            boost::json::storage_ptr sp = {},
-                                            bool keep_double_texts = false) {
-    strict_json_result r;
+/// Parses into `r`, whose (null) value already has the resource the result is to be in.
+inline void parse_strict_json_into(strict_json_result& r, std::string_view text,
+                                   std::size_t max_depth, boost::json::storage_ptr sp,
+                                   bool keep_double_texts) {
     boost::json::parse_options options;
     options.max_depth = max_depth;
-    boost::json::basic_parser<strict_json_handler> parser(options, std::move(sp),
-                                                          keep_double_texts);
+    // Scratch space for the value stack on this frame, as boost::json::parse has it.
+    unsigned char temp[BOOST_JSON_STACK_BUFFER_SIZE];
+    boost::json::basic_parser<strict_json_handler> parser(options, std::move(sp), keep_double_texts,
+                                                          temp, sizeof temp);
     r.used = parser.write_some(false, text.data(), text.size(), r.ec);
     if (!r.ec && r.used != text.size())
         r.ec = boost::json::error::extra_data;
     if (!r.ec && !parser.done())
         r.ec = boost::json::error::incomplete;
     if (r.ec)
-        return r;
+        return;
     auto& h = parser.handler();
-    r.value = h.st.release();
+    r.value = h.st.release(); // a move when r.value has the same resource, else a copy
     r.duplicate_key = count_members(r.value) != h.keys;
     r.double_texts = std::move(h.double_texts);
+}
+
+/** Parses `text` as one strict JSON value (see the top of this file), nesting at most
+    `max_depth` deep. The tree is built in `sp` (the default resource when null) and the
+    result's value is a copy of it on the default resource, which callers may keep after `sp`
+    is gone. `keep_double_texts` also records how each non-integer number was written. Never
+    throws for bad input; only std::bad_alloc.
+*/
+inline strict_json_result parse_strict_json(std::string_view text, std::size_t max_depth,
+                                            boost::json::storage_ptr sp = {},
+                                            bool keep_double_texts = false) {
+    strict_json_result r;
+    parse_strict_json_into(r, text, max_depth, std::move(sp), keep_double_texts);
+    return r;
+}
+
+/// As parse_strict_json, but the result's value stays in `sp` (no copy): it must not outlive
+/// `sp`'s memory resource.
+inline strict_json_result parse_strict_json_in(std::string_view text, std::size_t max_depth,
+                                               boost::json::storage_ptr sp) {
+    strict_json_result r{boost::json::value(sp), {}, 0, false, {}};
+    parse_strict_json_into(r, text, max_depth, std::move(sp), false);
     return r;
 }
 

@@ -6,6 +6,7 @@
 #include <rampart/jwt/error.hpp>
 #include <rampart/jwt/key_set.hpp>
 
+#include <boost/json/storage_ptr.hpp>
 #include <boost/system/result.hpp>
 
 #include <chrono>
@@ -99,8 +100,19 @@ public:
     /// (A verifier is a token_verifier.)
     verify_result try_verify(std::string_view token) const { return try_verify(token, keys_); }
 
-    /// As try_verify, with another key set (e.g. one fetched by remote_jwks).
-    verify_result try_verify(std::string_view token, const key_set& keys) const;
+    /** As try_verify, with the token's header and claims built in `sp` (a
+        boost::json::monotonic_resource over a buffer of the request, say): a typical token
+        is then verified without touching the heap. The token must not outlive `sp`'s memory
+        resource. Throws only std::bad_alloc.
+    */
+    verify_result try_verify(std::string_view token, boost::json::storage_ptr sp) const {
+        return try_verify(token, keys_, std::move(sp));
+    }
+
+    /// As try_verify, with another key set (e.g. one fetched by remote_jwks), and the header
+    /// and claims in `sp` (the default resource when null).
+    verify_result try_verify(std::string_view token, const key_set& keys,
+                             boost::json::storage_ptr sp = {}) const;
 
     const key_set& keys() const noexcept { return keys_; }
     const verifier_options& options() const noexcept { return options_; }
