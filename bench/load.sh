@@ -47,6 +47,7 @@ cmake --build "$build" --target shop bare_shop >/dev/null
 
 work=$(mktemp -d)
 pids=()
+declare -A server_pid server_url # by server name
 cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
@@ -65,32 +66,32 @@ SHOP_JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
 export SHOP_THROTTLE_ANON=100000000/second SHOP_THROTTLE_USER=100000000/second
 db="$work/shop.db"
 
-# start_shop NAME THREADS: a shop on a free port; sets NAME_pid and NAME_url.
+# start_shop NAME THREADS: a shop on a free port; sets server_pid[NAME] and server_url[NAME].
 start_shop() {
     local name=$1 n=$2 port=
     SHOP_LISTEN=127.0.0.1:0 SHOP_DB="$db" SHOP_THREADS="$n" \
         SHOP_THROTTLE_LOGIN=100000000/second \
         "$build/examples/shop/shop" >"$work/$name.out" 2>"$work/$name.log" &
     pids+=($!)
-    eval "${name}_pid=$!"
+    server_pid[$name]=$!
     for _ in $(seq 300); do
         port=$(sed -n 's|^shop: listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$work/$name.out")
         [ -n "$port" ] && break
         sleep 0.1
     done
     [ -n "$port" ] || { cat "$work/$name.log" >&2; fail "$name did not start"; }
-    eval "${name}_url=http://127.0.0.1:$port"
+    server_url[$name]=http://127.0.0.1:$port
 }
 
-# start_bare NAME THREADS MODE: bare_shop on a free port; sets NAME_pid and NAME_url.
+# start_bare NAME THREADS MODE: bare_shop on a free port; sets server_pid[NAME], server_url[NAME].
 start_bare() {
     local name=$1 n=$2 mode=$3 port
     port=$(free_port)
     BARE_LOG=$mode "$build/bench/shop/bare_shop" "$port" "$db" "$n" >"$work/$name.out" \
         2>"$work/$name.log" &
     pids+=($!)
-    eval "${name}_pid=$!"
-    eval "${name}_url=http://127.0.0.1:$port"
+    server_pid[$name]=$!
+    server_url[$name]=http://127.0.0.1:$port
     for _ in $(seq 100); do
         curl -sf "http://127.0.0.1:$port/api/v1/products/1/" >/dev/null 2>&1 && return 0
         sleep 0.1
@@ -104,14 +105,14 @@ start_shop shop "$threads"
 sqlite3 "$db" "PRAGMA busy_timeout=5000; UPDATE products SET stock = 1000000000;" >/dev/null
 
 token=$(curl -sf -X POST -H 'Content-Type: application/json' \
-    -d '{"username": "alice", "password": "alice-pass-1234"}' "$shop_url/api/token/" |
+    -d '{"username": "alice", "password": "alice-pass-1234"}' "${server_url[shop]}/api/token/" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["access"])') ||
     fail "no token from the shop"
 order_body='{"product_id": 3, "quantity": 1, "shipping_address": "1 Main St, Springfield"}'
 # More than a page of orders, so the orders list signs a `next` cursor as well.
 for _ in $(seq 30); do
     curl -sf -o /dev/null -X POST -H 'Content-Type: application/json' \
-        -H "Authorization: Bearer $token" -d "$order_body" "$shop_url/api/v1/orders/" ||
+        -H "Authorization: Bearer $token" -d "$order_body" "${server_url[shop]}/api/v1/orders/" ||
         fail "the shop refused an order"
 done
 
@@ -149,10 +150,11 @@ with_env() {
 if [ "$bare_log" = auto ]; then
     bare_log=line
     if command -v strace >/dev/null; then
-        strace -f -qq -e trace=write,writev -e signal=none -o "$work/strace" -p "$shop_pid" &
+        strace -f -qq -e trace=write,writev -e signal=none -o "$work/strace" \
+            -p "${server_pid[shop]}" &
         tracer=$!
         sleep 0.5
-        wrk -t1 -c4 -d1s "$shop_url/api/v1/products/" >"$work/calibrate.wrk" 2>&1 || true
+        wrk -t1 -c4 -d1s "${server_url[shop]}/api/v1/products/" >"$work/calibrate.wrk" 2>&1 || true
         sleep 0.2
         kill -INT "$tracer" 2>/dev/null || true
         wait "$tracer" 2>/dev/null || true
@@ -191,8 +193,8 @@ fetch() {
         fi
 }
 for endpoint in $endpoints; do
-    fetch "$shop_url" "$endpoint" >"$work/$endpoint.shop.txt"
-    fetch "$bare_url" "$endpoint" >"$work/$endpoint.bare.txt"
+    fetch "${server_url[shop]}" "$endpoint" >"$work/$endpoint.shop.txt"
+    fetch "${server_url[bare]}" "$endpoint" >"$work/$endpoint.bare.txt"
     head -1 "$work/$endpoint.shop.txt" | grep -qE '^HTTP/1.1 20[01] ' ||
         { cat "$work/$endpoint.shop.txt" >&2; fail "$endpoint: the shop did not succeed"; }
     if ! cmp -s "$work/$endpoint.shop.txt" "$work/$endpoint.bare.txt"; then
@@ -253,19 +255,19 @@ run() {
 
 for endpoint in $endpoints; do
     for round in $(seq "$rounds"); do
-        run "$endpoint" bare "$round" "$bare_pid" "$bare_url"
-        run "$endpoint" shop "$round" "$shop_pid" "$shop_url"
+        run "$endpoint" bare "$round" "${server_pid[bare]}" "${server_url[bare]}"
+        run "$endpoint" shop "$round" "${server_pid[shop]}" "${server_url[shop]}"
     done
 done
 
 # ---- Scale: the shop on one thread, then on two, on the product list ---------------------------
 if [ "$scale" = 1 ]; then
-    kill "$bare_pid" 2>/dev/null || true # idle servers cost nothing, but free the memory
+    kill "${server_pid[bare]}" 2>/dev/null || true # idle, but its memory is freed
     start_shop shop1 1
     start_shop shop2 2
     for round in $(seq "$rounds"); do
-        run product-list shop-t1 "$round" "$shop1_pid" "$shop1_url"
-        run product-list shop-t2 "$round" "$shop2_pid" "$shop2_url"
+        run product-list shop-t1 "$round" "${server_pid[shop1]}" "${server_url[shop1]}"
+        run product-list shop-t2 "$round" "${server_pid[shop2]}" "${server_url[shop2]}"
     done
 fi
 
