@@ -45,105 +45,11 @@ fi
 build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$build/CMakeCache.txt")
 cmake --build "$build" --target shop bare_shop >/dev/null
 
-work=$(mktemp -d)
-pids=()
-declare -A server_pid server_url # by server name
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "load.sh: $*" >&2; exit 1; }
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# One secret for both servers: the same tokens verify, the same cursor key signs `next`.
-export SHOP_JWT_SECRET
-SHOP_JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
-export SHOP_THROTTLE_ANON=100000000/second SHOP_THROTTLE_USER=100000000/second
-db="$work/shop.db"
-
-# start_shop NAME THREADS: a shop on a free port; sets server_pid[NAME] and server_url[NAME].
-start_shop() {
-    local name=$1 n=$2 port=
-    SHOP_LISTEN=127.0.0.1:0 SHOP_DB="$db" SHOP_THREADS="$n" \
-        SHOP_THROTTLE_LOGIN=100000000/second \
-        "$build/examples/shop/shop" >"$work/$name.out" 2>"$work/$name.log" &
-    pids+=($!)
-    server_pid[$name]=$!
-    for _ in $(seq 300); do
-        port=$(sed -n 's|^shop: listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$work/$name.out")
-        [ -n "$port" ] && break
-        sleep 0.1
-    done
-    [ -n "$port" ] || { cat "$work/$name.log" >&2; fail "$name did not start"; }
-    server_url[$name]=http://127.0.0.1:$port
-}
-
-# start_bare NAME THREADS MODE: bare_shop on a free port; sets server_pid[NAME], server_url[NAME].
-start_bare() {
-    local name=$1 n=$2 mode=$3 port
-    port=$(free_port)
-    BARE_LOG=$mode "$build/bench/shop/bare_shop" "$port" "$db" "$n" >"$work/$name.out" \
-        2>"$work/$name.log" &
-    pids+=($!)
-    server_pid[$name]=$!
-    server_url[$name]=http://127.0.0.1:$port
-    for _ in $(seq 100); do
-        curl -sf "http://127.0.0.1:$port/api/v1/products/1/" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    cat "$work/$name.log" >&2
-    fail "$name did not start"
-}
-
+tool=load.sh
+# shellcheck source=bench/shop/harness.sh
+source "$root/bench/shop/harness.sh"
 start_shop shop "$threads"
-# Stock that never runs out during the run (the shop made and seeded the database).
-sqlite3 "$db" "PRAGMA busy_timeout=5000; UPDATE products SET stock = 1000000000;" >/dev/null
-
-token=$(curl -sf -X POST -H 'Content-Type: application/json' \
-    -d '{"username": "alice", "password": "alice-pass-1234"}' "${server_url[shop]}/api/token/" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["access"])') ||
-    fail "no token from the shop"
-order_body='{"product_id": 3, "quantity": 1, "shipping_address": "1 Main St, Springfield"}'
-# More than a page of orders, so the orders list signs a `next` cursor as well.
-for _ in $(seq 30); do
-    curl -sf -o /dev/null -X POST -H 'Content-Type: application/json' \
-        -H "Authorization: Bearer $token" -d "$order_body" "${server_url[shop]}/api/v1/orders/" ||
-        fail "the shop refused an order"
-done
-
-lua="$root/bench/wrk"
-# path_of / script_of ENDPOINT: its path, and the wrk Lua script it needs (if any).
-path_of() {
-    case $1 in
-    product-list) echo /api/v1/products/ ;;
-    product-detail) echo /api/v1/products/3/ ;;
-    order-list | order-create) echo /api/v1/orders/ ;;
-    token-verify) echo /api/token/verify/ ;;
-    *) fail "unknown endpoint $1" ;;
-    esac
-}
-script_of() {
-    case $1 in
-    order-list) echo "$lua/get_auth.lua" ;;
-    order-create | token-verify) echo "$lua/post_json.lua" ;;
-    esac
-}
-# with_env ENDPOINT COMMAND...: runs COMMAND with what the endpoint's Lua script reads.
-with_env() {
-    local endpoint=$1
-    shift
-    case $endpoint in
-    order-list) TOKEN=$token "$@" ;;
-    order-create) TOKEN=$token BODY=$order_body "$@" ;;
-    token-verify) TOKEN=$token BODY_TOKEN_FIELD=token "$@" ;;
-    *) "$@" ;;
-    esac
-}
+seed
 
 # How bare_shop writes its log: as the shop does. strace counts the shop's writes to stderr
 # over a short load; about one per request is a line per write, far fewer is a batching log.
@@ -205,12 +111,6 @@ done
 echo "load.sh: shop and bare_shop give the same answers on: $endpoints"
 
 # ---- Load ---------------------------------------------------------------------------------------
-to_ms() {
-    awk -v v="$1" 'BEGIN {
-        n = v + 0
-        if (v ~ /us$/) n = n / 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n = n * 1000
-        printf "%.2f", n }'
-}
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 write_calls() { awk '/^syscw:/ {print $2}' "/proc/$1/io"; }
 tick=$(getconf CLK_TCK)
@@ -262,7 +162,7 @@ done
 
 # ---- Scale: the shop on one thread, then on two, on the product list ---------------------------
 if [ "$scale" = 1 ]; then
-    kill "${server_pid[bare]}" 2>/dev/null || true # idle, but its memory is freed
+    stop bare # idle, but its memory is freed
     start_shop shop1 1
     start_shop shop2 2
     for round in $(seq "$rounds"); do
