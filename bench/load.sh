@@ -7,8 +7,8 @@
 # 13, and a scale row: the shop at SHOP_THREADS=1 and =2 on the product list, requests/s per core.
 #
 # Before any load, both servers answer each endpoint and the answers are compared byte for byte
-# (status line, every header, body), except the values that must differ: Date, the port, the
-# RateLimit counters, and a created order's id, created_at and Location. Any difference, any
+# (status line, every header, body), except the values that must differ: Date, X-Request-ID,
+# the port, the RateLimit counters, and a created order's id, created_at and Location. Any difference, any
 # non-2xx answer or socket error under load, fails the run.
 #
 # The shop runs as it ships (access log on stderr, throttles, authentication, the production
@@ -88,7 +88,8 @@ fetch() {
     token-verify) args=(-X POST -H 'Content-Type: application/json' -d "{\"token\": \"$token\"}") ;;
     esac
     curl -s -i "${args[@]}" "$url$(path_of "$endpoint")" |
-        sed -E -e 's/^(Date: ).*/\1<date>/' -e 's/127\.0\.0\.1:[0-9]+/127.0.0.1:<port>/g' \
+        sed -E -e 's/^(Date: ).*/\1<date>/' -e 's/^(X-Request-ID: ).*/\1<id>/I' \
+            -e 's/127\.0\.0\.1:[0-9]+/127.0.0.1:<port>/g' \
             -e 's/(RateLimit: .*;r=)[0-9]+;t=[0-9]+/\1<r>;t=<t>/' |
         if [ "$endpoint" = order-create ]; then
             sed -E -e 's#(orders/)[0-9]+/#\1<id>/#' -e 's/"id":[0-9]+/"id":<id>/' \
