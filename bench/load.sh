@@ -29,12 +29,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:-$root/build/bench-load}
-threads=${THREADS:-2}
-duration=${DURATION:-10s}
-warmup=${WARMUP:-2s}
-connections=${CONNECTIONS:-50}
 rounds=${ROUNDS:-2}
-endpoints=${ENDPOINTS:-product-list product-detail order-list order-create token-verify}
 scale=${SCALE:-1}
 bare_log=${BARE_LOG:-auto}
 

@@ -23,11 +23,6 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:-$root/build/bench-profile}
-threads=${THREADS:-2}
-duration=${DURATION:-10s}
-warmup=${WARMUP:-2s}
-connections=${CONNECTIONS:-50}
-endpoints=${ENDPOINTS:-product-list product-detail order-list order-create token-verify}
 top=${TOP:-15}
 tool_choice=${TOOL:-auto}
 callgrind_duration=${CALLGRIND_DURATION:-10s}

@@ -41,13 +41,13 @@
 
 #include <sqlite3.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include <array>
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -357,45 +357,32 @@ struct worker {
         user_active = std::make_unique<statement>(db, "SELECT is_active FROM users WHERE id = ?");
     }
 
+    /// One access-log line (the shop's format, without the newline).
     void log_line(std::string& line) {
+        line += '\n';
         if (shared.log == log_mode::line) {
-            char newline = '\n';
-            iovec parts[2] = {{line.data(), line.size()}, {&newline, 1}};
-            write_all(parts, 2);
+            write_all(line);
             return;
         }
         log += line;
-        log += '\n';
         if (log.size() >= 16 * 1024)
             flush_log();
     }
 
     void flush_log() {
-        if (log.empty())
-            return;
-        iovec part{log.data(), log.size()};
-        write_all(&part, 1);
+        write_all(log);
         log.clear();
     }
 
-    static void write_all(iovec* next, int count) {
-        while (count > 0) {
-            ssize_t n = ::writev(STDERR_FILENO, next, count);
-            if (n < 0) {
-                if (errno == EINTR)
-                    continue;
+    /// Writes all of `text` to stderr, one write() when the pipe or file takes it at once.
+    static void write_all(std::string_view text) {
+        while (!text.empty()) {
+            ssize_t n = ::write(STDERR_FILENO, text.data(), text.size());
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
                 return;
-            }
-            auto done = static_cast<std::size_t>(n);
-            while (count > 0 && done >= next->iov_len) {
-                done -= next->iov_len;
-                ++next;
-                --count;
-            }
-            if (count > 0) {
-                next->iov_base = static_cast<char*>(next->iov_base) + done;
-                next->iov_len -= done;
-            }
+            text.remove_prefix(static_cast<std::size_t>(n));
         }
     }
 
@@ -426,27 +413,28 @@ void append_digits(std::string& out, unsigned long long v, int width = 1) {
     out.append(buf, end);
 }
 
-/// `2026-11-27T14:55:07.123Z` (the access log's time).
-void append_log_time(std::string& out, std::chrono::system_clock::time_point t) {
-    using namespace std::chrono;
-    auto ms = floor<milliseconds>(t);
-    auto day = floor<days>(ms);
-    year_month_day date{day};
-    hh_mm_ss<milliseconds> time{ms - day};
-    append_digits(out, static_cast<unsigned long long>(static_cast<int>(date.year())), 4);
-    out += '-';
-    append_digits(out, static_cast<unsigned>(date.month()), 2);
-    out += '-';
-    append_digits(out, static_cast<unsigned>(date.day()), 2);
-    out += 'T';
-    append_digits(out, static_cast<unsigned long long>(time.hours().count()), 2);
-    out += ':';
-    append_digits(out, static_cast<unsigned long long>(time.minutes().count()), 2);
-    out += ':';
-    append_digits(out, static_cast<unsigned long long>(time.seconds().count()), 2);
-    out += '.';
-    append_digits(out, static_cast<unsigned long long>(time.subseconds().count()), 3);
+/// `t` as `2026-11-27T14:55:07.` + the first `digits` digits of the second's fraction + `Z`
+/// (the log's time with 3, an order's created_at with 6). The text up to the seconds is made
+/// again only when the second changes.
+std::string utc_text(std::chrono::system_clock::time_point t, int digits) {
+    thread_local std::time_t cached = -1;
+    thread_local char whole[32] = {};
+    const auto ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+    const std::time_t seconds = static_cast<std::time_t>(ns / 1'000'000'000);
+    if (seconds != cached) {
+        std::tm tm{};
+        gmtime_r(&seconds, &tm);
+        std::strftime(whole, sizeof whole, "%Y-%m-%dT%H:%M:%S.", &tm);
+        cached = seconds;
+    }
+    long long fraction = ns % 1'000'000'000;
+    for (int i = digits; i < 9; ++i)
+        fraction /= 10;
+    std::string out = whole;
+    append_digits(out, static_cast<unsigned long long>(fraction), digits);
     out += 'Z';
+    return out;
 }
 
 /// Client-controlled text in a log line: anything that could break or forge one as \xHH.
@@ -462,23 +450,6 @@ void append_escaped(std::string& out, std::string_view value) {
             out += c;
         }
     }
-}
-
-/// `2026-11-27T14:57:05.123456Z`: an order's created_at.
-std::string created_at_now() {
-    using namespace std::chrono;
-    auto t = floor<microseconds>(system_clock::now());
-    auto day = floor<days>(t);
-    year_month_day date{day};
-    hh_mm_ss<microseconds> time{t - day};
-    char text[40];
-    std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d.%06lldZ",
-                  static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
-                  static_cast<unsigned>(date.day()), static_cast<int>(time.hours().count()),
-                  static_cast<int>(time.minutes().count()),
-                  static_cast<int>(time.seconds().count()),
-                  static_cast<long long>(time.subseconds().count()));
-    return text;
 }
 
 std::string price_text(std::int64_t cents) {
@@ -701,21 +672,27 @@ void authenticate(worker& w, const request& req, caller& who) {
     who.user = *user;
 }
 
+/// `"<policy>";<a>=<x>;<b>=<y>`: a RateLimit-Policy or RateLimit value.
+std::string rate_field(const char* policy, const char* a, unsigned long long x, const char* b,
+                       unsigned long long y) {
+    std::string out = "\"";
+    out += policy;
+    out += "\";";
+    out += a;
+    out += '=';
+    append_digits(out, x);
+    out += ';';
+    out += b;
+    out += '=';
+    append_digits(out, y);
+    return out;
+}
+
 void set_rate_headers(response& res, const char* policy, const rate& r, const decision& d) {
-    std::string p = "\"";
-    p += policy;
-    p += "\";q=";
-    append_digits(p, r.tokens);
-    p += ";w=";
-    append_digits(p, static_cast<unsigned long long>(r.period_s));
-    res.set("RateLimit-Policy", p);
-    std::string now = "\"";
-    now += policy;
-    now += "\";r=";
-    append_digits(now, d.remaining);
-    now += ";t=";
-    append_digits(now, static_cast<unsigned long long>(d.reset_s));
-    res.set("RateLimit", now);
+    res.set("RateLimit-Policy",
+            rate_field(policy, "q", r.tokens, "w", static_cast<unsigned long long>(r.period_s)));
+    res.set("RateLimit",
+            rate_field(policy, "r", d.remaining, "t", static_cast<unsigned long long>(d.reset_s)));
 }
 
 std::string host_base(const request& req) {
@@ -877,7 +854,7 @@ response order_create(worker& w, const request& req, std::int64_t user) {
             return envelope(
                 req, {http::status::bad_request, "Insufficient stock for this product.", {}});
         }
-        created = created_at_now();
+        created = utc_text(std::chrono::system_clock::now(), 6);
         sqlite3_stmt* insert = **w.insert_order;
         reset_on_exit reset{insert};
         sqlite3_bind_int64(insert, 1, user);
@@ -1010,9 +987,8 @@ asio::awaitable<void> session(worker& w, tcp::socket socket) {
             break;
         auto arrived = std::chrono::system_clock::now();
         request req = parser.release();
-        std::string line;
+        std::string line = utc_text(arrived, 3);
         line.reserve(128);
-        append_log_time(line, arrived);
         line += ' ';
         append_escaped(line, req.method_string());
         line += ' ';

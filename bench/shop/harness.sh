@@ -5,6 +5,13 @@
 # `root`, `build` (a build directory with the shop and bare_shop built) and `tool` (for
 # messages). Servers are stopped and the scratch directory removed when the caller exits.
 
+# What both scripts take from the environment (each documents them in its usage).
+threads=${THREADS:-2}
+duration=${DURATION:-10s}
+warmup=${WARMUP:-2s}
+connections=${CONNECTIONS:-50}
+endpoints=${ENDPOINTS:-product-list product-detail order-list order-create token-verify}
+
 work=$(mktemp -d)
 pids=()
 declare -A server_pid server_url # by server name
