@@ -17,6 +17,8 @@
 #   ENDPOINTS (default: the five of bench/load.sh)  TOP (lines per list, default 15)
 #   TOOL auto (default), perf or callgrind          CALLGRIND_DURATION (default 10s)
 #   OUT  where the summaries and raw profiles go (default <build-dir>/profile)
+#   SERVERS  "shop" (default), or "shop bare" to profile bench/shop/bare_shop the same way after
+#            the shop on each endpoint (perf only): the floor the shop is measured against
 # Prints every summary; OUT keeps <endpoint>.txt and the raw data (perf report -i ..., or
 # callgrind_annotate / kcachegrind on the callgrind files) for a closer look.
 set -euo pipefail
@@ -27,6 +29,7 @@ top=${TOP:-15}
 tool_choice=${TOOL:-auto}
 callgrind_duration=${CALLGRIND_DURATION:-10s}
 out=${OUT:-$build/profile}
+servers=${SERVERS:-shop}
 
 if ! command -v perf >/dev/null || ! command -v valgrind >/dev/null; then
     "$root/cmake/dev.sh" deps # linux-perf and valgrind are among the bench packages
@@ -34,9 +37,11 @@ fi
 if [ ! -f "$build/CMakeCache.txt" ]; then
     cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
         "-DCMAKE_CXX_FLAGS=-g -fno-omit-frame-pointer" -DRAMPART_BUILD_TESTS=OFF \
-        -DRAMPART_BUILD_BENCH=OFF -DRAMPART_BUILD_EXAMPLES=ON >/dev/null
+        -DRAMPART_BUILD_BENCH=ON -DRAMPART_BUILD_EXAMPLES=ON >/dev/null
 fi
-cmake --build "$build" --target shop >/dev/null
+targets=(shop)
+[[ " $servers " != *" bare "* ]] || targets+=(bare_shop)
+cmake --build "$build" --target "${targets[@]}" >/dev/null
 mkdir -p "$out"
 
 tool=profile.sh
@@ -58,7 +63,8 @@ if [ "$tool_choice" = auto ] || [ "$tool_choice" = perf ]; then
         tool_choice=callgrind
     fi
 fi
-[ "$tool_choice" = callgrind ] || [ "$tool_choice" = perf ] || fail "TOOL is auto, perf or callgrind"
+[ "$tool_choice" = callgrind ] || [ "$tool_choice" = perf ] ||
+    fail "TOOL is auto, perf or callgrind"
 
 start_shop shop "$threads"
 seed
@@ -94,11 +100,13 @@ seconds_of() {
 no_plumbing() {
     grep -v -E 'boost::asio::|boost_asio_handler|coroutine_handle|\] 0x0|\] std::thread::|'\
 '\] std::__invoke|__libc_start|start_thread|\] clone|\] main$|\] \(anonymous namespace\)::serve|'\
-'\] rampart::server<'
+'\] rampart::server<|\] main::\{lambda'
 }
 # Long C++ names cut to a readable width.
 clip() { cut -c1-"${WIDTH:-180}"; }
-report() { perf report -i "$1" --stdio --percent-limit 0.5 "${@:2}" 2>/dev/null | grep -vE '^(#|$)'; }
+report() {
+    perf report -i "$1" --stdio --percent-limit 0.5 "${@:2}" 2>/dev/null | grep -vE '^(#|$)'
+}
 
 summary_header() {
     echo "== $1: $2 requests/s under load; shop threads $threads; $(nproc) cores;" \
@@ -106,28 +114,36 @@ summary_header() {
 }
 
 if [ "$tool_choice" = perf ]; then
+    [[ " $servers " != *" bare "* ]] || start_bare bare "$threads" "${BARE_LOG:-line}"
     for endpoint in $endpoints; do
-        [ "$warmup" = 0 ] || wrk_load "$endpoint" "${server_url[shop]}" "$warmup" "$connections" >/dev/null
-        data="$out/$endpoint.perf.data"
-        # perf attaches first and stops a second after the load: an idle shop adds no samples.
-        perf record -q -g "${perf_event[@]+"${perf_event[@]}"}" -p "${server_pid[shop]}" \
-            -o "$data" -- sleep "$(($(seconds_of "$duration") + 1))" 2>"$work/perf.err" &
-        recorder=$!
-        sleep 0.5
-        rps=$(wrk_load "$endpoint" "${server_url[shop]}" "$duration" "$connections")
-        wait "$recorder" || { cat "$work/perf.err" >&2; fail "perf record failed"; }
-        {
-            summary_header "$endpoint" "$rps" \
-                "perf ${perf_event[*]:-cycles} -g, $duration, wrk -c$connections"
-            echo "-- self time by object"
-            report "$data" --no-children --sort dso -g none | first
-            echo "-- top $top functions, self time"
-            report "$data" --no-children --sort dso,sym -g none | first | clip
-            echo "-- top $top functions with their callees (children; Asio's plumbing left out)"
-            report "$data" --children --sort sym -g none | no_plumbing | first | clip
-        } >"$out/$endpoint.txt"
-        cat "$out/$endpoint.txt"
-        echo
+        for server in $servers; do
+            # The shop's files are <endpoint>.*, bare_shop's <endpoint>.bare.*.
+            name=$endpoint
+            [ "$server" = shop ] || name=$endpoint.$server
+            url=${server_url[$server]}
+            [ "$warmup" = 0 ] || wrk_load "$endpoint" "$url" "$warmup" "$connections" >/dev/null
+            data="$out/$name.perf.data"
+            # perf attaches first and stops a second after the load: an idle server adds no
+            # samples.
+            perf record -q -g "${perf_event[@]+"${perf_event[@]}"}" -p "${server_pid[$server]}" \
+                -o "$data" -- sleep "$(($(seconds_of "$duration") + 1))" 2>"$work/perf.err" &
+            recorder=$!
+            sleep 0.5
+            rps=$(wrk_load "$endpoint" "$url" "$duration" "$connections")
+            wait "$recorder" || { cat "$work/perf.err" >&2; fail "perf record failed"; }
+            {
+                summary_header "$endpoint ($server)" "$rps" \
+                    "perf ${perf_event[*]:-cycles} -g, $duration, wrk -c$connections"
+                echo "-- self time by object"
+                report "$data" --no-children --sort dso -g none | first
+                echo "-- top $top functions, self time"
+                report "$data" --no-children --sort dso,sym -g none | first | clip
+                echo "-- top $top functions with their callees (children; Asio's plumbing left out)"
+                report "$data" --children --sort sym -g none | no_plumbing | first | clip
+            } >"$out/$name.txt"
+            cat "$out/$name.txt"
+            echo
+        done
     done
 else
     # The database is made and seeded; the shop again, under callgrind, instrumenting nothing
@@ -137,6 +153,8 @@ else
         "--callgrind-out-file=$out/callgrind.out.%p")
     start_shop shop "$threads"
     pid=${server_pid[shop]}
+    # dumps: this shop's callgrind dumps so far, "<time> <path>" each.
+    dumps() { find "$out" -maxdepth 1 -name "callgrind.out.$pid.*" -printf '%T@ %p\n'; }
     # functions yes|no FILE: callgrind_annotate's function lines (inclusive or self), no total.
     functions() {
         callgrind_annotate --auto=no --inclusive="$1" "$2" 2>/dev/null | grep -E '^ *[0-9,]+ \(' |
@@ -146,15 +164,14 @@ else
         callgrind_control -i on "$pid" >/dev/null 2>&1
         callgrind_control -z "$pid" >/dev/null 2>&1
         rps=$(wrk_load "$endpoint" "${server_url[shop]}" "$callgrind_duration" 2 --timeout 60s)
-        before=$(find "$out" -maxdepth 1 -name "callgrind.out.$pid.*" | wc -l)
+        before=$(dumps | wc -l)
         callgrind_control -d "$endpoint" "$pid" >/dev/null 2>&1
         callgrind_control -i off "$pid" >/dev/null 2>&1
         for _ in $(seq 100); do
-            [ "$(find "$out" -maxdepth 1 -name "callgrind.out.$pid.*" | wc -l)" -gt "$before" ] && break
+            [ "$(dumps | wc -l)" -gt "$before" ] && break
             sleep 0.1
         done
-        dump=$(find "$out" -maxdepth 1 -name "callgrind.out.$pid.*" -printf '%T@ %p\n' | sort -n |
-            tail -1 | cut -d' ' -f2)
+        dump=$(dumps | sort -n | tail -1 | cut -d' ' -f2)
         [ -n "$dump" ] || fail "$endpoint: callgrind wrote no dump"
         mv "$dump" "$out/$endpoint.callgrind"
         {

@@ -45,9 +45,9 @@
 
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
-#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -437,19 +437,21 @@ std::string utc_text(std::chrono::system_clock::time_point t, int digits) {
     return out;
 }
 
-/// Client-controlled text in a log line: anything that could break or forge one as \xHH.
+/// Client-controlled text in a log line: control bytes, space, DEL, `"`, `\` and non-ASCII as
+/// \xHH (so nothing can break or forge a line); the runs between them copied whole.
 void append_escaped(std::string& out, std::string_view value) {
-    static constexpr char hex[] = "0123456789abcdef";
-    for (char c : value) {
-        auto u = static_cast<unsigned char>(c);
-        if (u <= 0x20 || u >= 0x7f || c == '"' || c == '\\') {
-            out += "\\x";
-            out += hex[u >> 4];
-            out += hex[u & 0xf];
-        } else {
-            out += c;
-        }
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < value.size(); ++i) {
+        auto u = static_cast<unsigned char>(value[i]);
+        if (u > 0x20 && u < 0x7f && u != '"' && u != '\\')
+            continue;
+        out.append(value.substr(run, i - run));
+        char code[16];
+        std::snprintf(code, sizeof code, "\\x%02x", static_cast<unsigned>(u));
+        out.append(code, 4);
+        run = i + 1;
     }
+    out.append(value.substr(run));
 }
 
 std::string price_text(std::int64_t cents) {
