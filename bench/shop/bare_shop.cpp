@@ -91,8 +91,9 @@ rate parse_rate(const char* text, const char* fallback) {
     char unit = t[slash + 1];
     r.period_s = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 : 86400;
     r.period_ns = r.period_s * 1'000'000'000;
-    if (r.tokens == 0)
-        throw std::runtime_error("bad rate");
+    // A bucket's debt is kept in ns x tokens, in 64 bits.
+    if (r.tokens == 0 || r.tokens > UINT64_MAX / static_cast<std::uint64_t>(r.period_ns))
+        throw std::runtime_error("bad rate (bare_shop takes 1 to 1.8e19 / period-in-ns tokens)");
     return r;
 }
 
