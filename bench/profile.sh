@@ -98,7 +98,8 @@ seconds_of() {
 # Without the frames every request passes through: thread entry, Asio's scheduler, coroutine
 # resumption, the server's run loop.
 no_plumbing() {
-    grep -v -E 'boost::asio::|boost_asio_handler|coroutine_handle|\] 0x0|\] std::thread::|'\
+    grep -v -E 'boost::asio::|boost_asio_handler|coroutine_handle|\] (0x)?0[0-9a-f]+$|'\
+'\] std::thread::|'\
 '\] std::__invoke|__libc_start|start_thread|\] clone|\] main$|\] \(anonymous namespace\)::serve|'\
 '\] rampart::server<|\] main::\{lambda'
 }
@@ -109,7 +110,7 @@ report() {
 }
 
 summary_header() {
-    echo "== $1: $2 requests/s under load; shop threads $threads; $(nproc) cores;" \
+    echo "== $1: $2 requests/s under load; server threads $threads; $(nproc) cores;" \
         "$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$build/CMakeCache.txt") build; $3"
 }
 
