@@ -1,143 +1,201 @@
 #!/usr/bin/env bash
-# Loads examples/shop with wrk, endpoint by endpoint, and bench/shop/bare_shop (Beast alone
-# serving the same first product page from the same SQLite query) in the same run. Throttles
-# are set out of reach and stock is raised so every request is a success; any non-2xx response
-# or socket error fails the run. Prints requests/s, p50 and p99 per endpoint and the ratio
-# shop / bare for the product list, in requests/s and in server CPU time per request (from
-# /proc/PID/stat; other load on a shared machine disturbs it far less than requests/s). The
-# product-list pair runs ROUNDS times, alternating.
+# Loads examples/shop and bench/shop/bare_shop (Beast + SQLite + OpenSSL alone, doing the same
+# work: see the top of bare_shop.cpp) endpoint by endpoint with wrk, alternating bare / shop for
+# ROUNDS rounds, and prints for each run requests/s, p50, p99, server CPU time per request (from
+# /proc/PID/stat: other load on a shared machine disturbs it far less than requests/s) and write
+# system calls per request, then per endpoint the shop / bare ratios against the goals of issue
+# 13, and a scale row: the shop at SHOP_THREADS=1 and =2 on the product list, requests/s per core.
 #
-# Usage: bench/load.sh [build-dir]   env: THREADS (server threads, default 2),
-#        DURATION (wrk -d, default 10s), CONNECTIONS (wrk -c, default 50), ROUNDS (default 2)
+# Before any load, both servers answer each endpoint and the answers are compared byte for byte
+# (status line, every header, body), except the values that must differ: Date, X-Request-ID,
+# the port, the RateLimit counters, and a created order's id, created_at and Location. Any difference, any
+# non-2xx answer or socket error under load, fails the run.
+#
+# The shop runs as it ships (access log on stderr, throttles, authentication, the production
+# password cost); only the throttle rates are set out of reach and stock raised, so that every
+# request is a success. Both write their access log to a file.
+#
+# Usage: bench/load.sh [build-dir]   (default build/bench-load, configured Release if new)
+#   THREADS      server threads (default 2)          DURATION  wrk -d per run (default 10s)
+#   WARMUP       wrk -d before each run (default 2s; 0 for none)
+#   CONNECTIONS  wrk -c (default 50)                 ROUNDS    alternating rounds (default 2)
+#   ENDPOINTS    which of product-list product-detail order-list order-create token-verify
+#                (default all)
+#   SCALE        1 (default) adds the SHOP_THREADS=1 vs 2 row; 0 skips it
+#   BARE_LOG     auto (default), line or buffered: how bare_shop writes its access log. auto
+#                traces the shop's writes to stderr for a moment (strace) and picks line when
+#                the shop writes about once per request, buffered when it batches.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:-$root/build/bench-load}
-threads=${THREADS:-2}
-duration=${DURATION:-10s}
-connections=${CONNECTIONS:-50}
 rounds=${ROUNDS:-2}
+scale=${SCALE:-1}
+bare_log=${BARE_LOG:-auto}
 
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DRAMPART_BUILD_TESTS=OFF \
-      -DRAMPART_BUILD_BENCH=ON -DRAMPART_BUILD_EXAMPLES=ON >/dev/null
+if [ ! -f "$build/CMakeCache.txt" ]; then
+    cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DRAMPART_BUILD_TESTS=OFF \
+        -DRAMPART_BUILD_BENCH=ON -DRAMPART_BUILD_EXAMPLES=ON >/dev/null
+fi
+build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$build/CMakeCache.txt")
 cmake --build "$build" --target shop bare_shop >/dev/null
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
+tool=load.sh
+# shellcheck source=bench/shop/harness.sh
+source "$root/bench/shop/harness.sh"
+start_shop shop "$threads"
+seed
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+# How bare_shop writes its log: as the shop does. strace counts the shop's writes to stderr
+# over a short load; about one per request is a line per write, far fewer is a batching log.
+if [ "$bare_log" = auto ]; then
+    bare_log=line
+    if command -v strace >/dev/null; then
+        strace -f -qq -e trace=write,writev -e signal=none -o "$work/strace" \
+            -p "${server_pid[shop]}" &
+        tracer=$!
+        sleep 0.5
+        wrk -t1 -c4 -d1s "${server_url[shop]}/api/v1/products/" >"$work/calibrate.wrk" 2>&1 || true
+        sleep 0.2
+        kill -INT "$tracer" 2>/dev/null || true
+        wait "$tracer" 2>/dev/null || true
+        calls=$(grep -cE '(write|writev)\(2,' "$work/strace" || true)
+        requests=$(awk '/requests in/ {print $1}' "$work/calibrate.wrk")
+        if [ -n "$requests" ] && [ "${requests:-0}" -gt 0 ]; then
+            per=$(awk -v c="$calls" -v n="$requests" 'BEGIN { printf "%.2f", c / n }')
+            awk -v p="$per" 'BEGIN { exit !(p < 0.5) }' && bare_log=buffered
+            echo "load.sh: the shop made $per writes to stderr per request: bare_shop logs '$bare_log'"
+        else
+            echo "load.sh: could not trace the shop's log writes: bare_shop logs 'line'"
+        fi
+    fi
+fi
+start_bare bare "$threads" "$bare_log"
 
-# The shop: a fresh database, throttles out of reach, the default (production) password cost.
-db="$work/shop.db"
-SHOP_LISTEN=127.0.0.1:0 SHOP_DB="$db" SHOP_THREADS="$threads" \
-    SHOP_THROTTLE_ANON=100000000/second SHOP_THROTTLE_USER=100000000/second \
-    SHOP_THROTTLE_LOGIN=100000000/second \
-    "$build/examples/shop/shop" >"$work/shop.log" 2>"$work/shop.err" &
-pids+=($!)
-shop_pid=$!
-shop_port=
-for _ in $(seq 300); do
-    shop_port=$(sed -n 's|^shop: listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$work/shop.log")
-    [ -n "$shop_port" ] && break
-    sleep 0.1
+# ---- Same answers, byte for byte, before any load --------------------------------------------
+# fetch URL ENDPOINT: the raw answer with the values that must differ masked.
+fetch() {
+    local url=$1 endpoint=$2 args=()
+    case $endpoint in
+    order-list) args=(-H "Authorization: Bearer $token") ;;
+    order-create) args=(-X POST -H 'Content-Type: application/json' -H "Authorization: Bearer $token"
+        -d "$order_body") ;;
+    token-verify) args=(-X POST -H 'Content-Type: application/json' -d "{\"token\": \"$token\"}") ;;
+    esac
+    curl -s -i "${args[@]}" "$url$(path_of "$endpoint")" |
+        sed -E -e 's/^(Date: ).*/\1<date>/' -e 's/^(X-Request-ID: ).*/\1<id>/I' \
+            -e 's/127\.0\.0\.1:[0-9]+/127.0.0.1:<port>/g' \
+            -e 's/(RateLimit: .*;r=)[0-9]+;t=[0-9]+/\1<r>;t=<t>/' |
+        if [ "$endpoint" = order-create ]; then
+            sed -E -e 's#(orders/)[0-9]+/#\1<id>/#' -e 's/"id":[0-9]+/"id":<id>/' \
+                -e 's/"created_at":"[^"]*"/"created_at":<time>/' \
+                -e 's/^(Content-Length: ).*/\1<length>/'
+        else
+            cat
+        fi
+}
+for endpoint in $endpoints; do
+    fetch "${server_url[shop]}" "$endpoint" >"$work/$endpoint.shop.txt"
+    fetch "${server_url[bare]}" "$endpoint" >"$work/$endpoint.bare.txt"
+    head -1 "$work/$endpoint.shop.txt" | grep -qE '^HTTP/1.1 20[01] ' ||
+        { cat "$work/$endpoint.shop.txt" >&2; fail "$endpoint: the shop did not succeed"; }
+    if ! cmp -s "$work/$endpoint.shop.txt" "$work/$endpoint.bare.txt"; then
+        diff "$work/$endpoint.shop.txt" "$work/$endpoint.bare.txt" >&2 || true
+        fail "$endpoint: shop and bare_shop answer differently (fix bench/shop/bare_shop.cpp)"
+    fi
 done
-[ -n "$shop_port" ] || { echo "load.sh: the shop did not start" >&2; cat "$work/shop.err" >&2; exit 1; }
-shop="http://127.0.0.1:$shop_port"
+echo "load.sh: shop and bare_shop give the same answers on: $endpoints"
 
-# Stock high enough that order creation never runs out during the run.
-sqlite3 "$db" "PRAGMA busy_timeout=5000; UPDATE products SET stock = 1000000000;" >/dev/null
-
-bare_port=$(free_port)
-"$build/bench/shop/bare_shop" "$bare_port" "$db" "$threads" >"$work/bare.log" 2>&1 &
-pids+=($!)
-bare_pid=$!
-for _ in $(seq 100); do
-    curl -sf "http://127.0.0.1:$bare_port/api/v1/products/" >/dev/null 2>&1 && break
-    sleep 0.1
-done
-bare="http://127.0.0.1:$bare_port"
-
-# Both serve the same first page.
-shop_page=$(curl -sf "$shop/api/v1/products/" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["results"]))')
-bare_page=$(curl -sf "$bare/api/v1/products/" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["results"]))')
-[ "$shop_page" = "$bare_page" ] || { echo "load.sh: shop and bare_shop disagree on the page" >&2; exit 1; }
-
-token=$(curl -sf -X POST -H 'Content-Type: application/json' \
-    -d '{"username": "alice", "password": "alice-pass-1234"}' "$shop/api/token/" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["access"])')
-curl -sf -X POST -H 'Content-Type: application/json' -H "Authorization: Bearer $token" \
-    -d '{"product_id": 3, "quantity": 1, "shipping_address": "1 Main St"}' "$shop/api/v1/orders/" >/dev/null
-
-# to_ms VALUE: wrk's "1.23ms" / "812.00us" / "1.02s" as milliseconds.
-to_ms() {
-    awk -v v="$1" 'BEGIN {
-        n = v + 0
-        if (v ~ /us$/) n = n / 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n = n * 1000
-        printf "%.2f", n }'
-}
-
+# ---- Load ---------------------------------------------------------------------------------------
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+write_calls() { awk '/^syscw:/ {print $2}' "/proc/$1/io"; }
 tick=$(getconf CLK_TCK)
 
-results=()
-# run NAME PID URL [wrk args...]: loads one endpoint of the server PID; fails on any non-2xx or
-# socket error.
+printf '%-15s %-7s %5s %11s %8s %8s %11s %10s\n' endpoint server round "requests/s" "p50 ms" \
+    "p99 ms" "CPU us/req" "writes/req"
+# run ENDPOINT SERVER ROUND PID URL: one wrk run (after the warm-up); appends
+# "endpoint server rps p50 p99 cpu" to $work/results.
 run() {
-    local name=$1 pid=$2 url=$3
-    shift 3
-    local out before after
-    before=$(cpu_ticks "$pid")
-    out=$(wrk -t2 -c"$connections" -d"$duration" --latency "$@" "$url")
-    after=$(cpu_ticks "$pid")
-    echo "$out" >"$work/$name.wrk"
-    if echo "$out" | grep -qE 'Non-2xx or 3xx responses|Socket errors'; then
-        echo "load.sh: $name: wrk saw errors:" >&2; echo "$out" >&2; exit 1
+    local endpoint=$1 server=$2 round=$3 pid=$4 url=$5
+    local path script out before after wbefore wafter
+    path=$(path_of "$endpoint")
+    script=$(script_of "$endpoint")
+    local opts=(-t2 -c"$connections" --latency)
+    [ -n "$script" ] && opts+=(-s "$script")
+    if [ "$warmup" != 0 ]; then
+        with_env "$endpoint" wrk "${opts[@]}" -d"$warmup" "$url$path" >/dev/null
     fi
-    local rps p50 p99 requests cpu
+    before=$(cpu_ticks "$pid")
+    wbefore=$(write_calls "$pid")
+    out=$(with_env "$endpoint" wrk "${opts[@]}" -d"$duration" "$url$path")
+    after=$(cpu_ticks "$pid")
+    wafter=$(write_calls "$pid")
+    echo "$out" >"$work/$endpoint.$server.$round.wrk"
+    if echo "$out" | grep -qE 'Non-2xx or 3xx responses|Socket errors'; then
+        echo "$out" >&2
+        fail "$endpoint on $server: wrk saw errors"
+    fi
+    local rps p50 p99 requests cpu writes
     rps=$(echo "$out" | awk '/^Requests\/sec:/ {print $2}')
     p50=$(to_ms "$(echo "$out" | awk '$1 == "50%" {print $2}')")
     p99=$(to_ms "$(echo "$out" | awk '$1 == "99%" {print $2}')")
     requests=$(echo "$out" | awk '/requests in/ {print $1}')
+    [ "${requests:-0}" -gt 0 ] || fail "$endpoint on $server: no requests completed"
     cpu=$(awk -v t=$((after - before)) -v n="$requests" -v hz="$tick" \
         'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
-    results+=("$name $rps $p50 $p99 $cpu")
-    last_rps=$rps
-    last_cpu=$cpu
+    writes=$(awk -v w=$((wafter - wbefore)) -v n="$requests" 'BEGIN { printf "%.2f", w / n }')
+    printf '%-15s %-7s %5s %11s %8s %8s %11s %10s\n' "$endpoint" "$server" "$round" "$rps" "$p50" \
+        "$p99" "$cpu" "$writes"
+    echo "$endpoint $server $rps $p50 $p99 $cpu" >>"$work/results"
 }
 
-lua="$root/bench/wrk"
-ratios=()
-for round in $(seq "$rounds"); do
-    run bare-product-list "$bare_pid" "$bare/api/v1/products/"
-    bare_rps=$last_rps bare_cpu=$last_cpu
-    run product-list "$shop_pid" "$shop/api/v1/products/"
-    ratios+=("$(awk -v a="$last_rps" -v b="$bare_rps" -v c="$last_cpu" -v d="$bare_cpu" \
-        'BEGIN { printf "%.2f %.2f", a / b, c / d }')")
+for endpoint in $endpoints; do
+    for round in $(seq "$rounds"); do
+        run "$endpoint" bare "$round" "${server_pid[bare]}" "${server_url[bare]}"
+        run "$endpoint" shop "$round" "${server_pid[shop]}" "${server_url[shop]}"
+    done
 done
-run product-detail "$shop_pid" "$shop/api/v1/products/3/"
-TOKEN=$token run order-list "$shop_pid" "$shop/api/v1/orders/" -s "$lua/get_auth.lua"
-TOKEN=$token BODY='{"product_id": 3, "quantity": 1, "shipping_address": "1 Main St, Springfield"}' \
-    run order-create "$shop_pid" "$shop/api/v1/orders/" -s "$lua/post_json.lua"
-TOKEN=$token BODY_TOKEN_FIELD=token run token-verify "$shop_pid" "$shop/api/token/verify/" \
-    -s "$lua/post_json.lua"
 
-echo "load.sh: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)," \
-     "server threads $threads, wrk -t2 -c$connections -d$duration"
-printf '%-20s %12s %10s %10s %14s\n' endpoint "requests/s" "p50 ms" "p99 ms" "CPU us/req"
-for line in "${results[@]}"; do
-    # shellcheck disable=SC2086
-    printf '%-20s %12s %10s %10s %14s\n' $line
-done
-for i in "${!ratios[@]}"; do
-    # shellcheck disable=SC2086
-    set -- ${ratios[$i]}
-    echo "product list, shop / bare, round $((i + 1)): requests/s $1, CPU per request $2"
-done
+# ---- Scale: the shop on one thread, then on two, on the product list ---------------------------
+if [ "$scale" = 1 ]; then
+    stop bare # idle, but its memory is freed
+    start_shop shop1 1
+    start_shop shop2 2
+    for round in $(seq "$rounds"); do
+        run product-list shop-t1 "$round" "${server_pid[shop1]}" "${server_url[shop1]}"
+        run product-list shop-t2 "$round" "${server_pid[shop2]}" "${server_url[shop2]}"
+    done
+fi
+
+# ---- Summary ------------------------------------------------------------------------------------
+echo
+echo "load.sh: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1);" \
+    "$build_type build; server threads $threads; wrk -t2 -c$connections -d$duration after" \
+    "$warmup warm-up; $rounds rounds, alternating; bare_shop log: $bare_log"
+awk -v endpoints="$endpoints" -v scale="$scale" '
+    { n[$1 " " $2]++; rps[$1 " " $2] += $3; p99[$1 " " $2] += $5; cpu[$1 " " $2] += $6 }
+    END {
+        goal["product-list"] = 0.80; goal["product-detail"] = 0.80; goal["order-list"] = 0.75
+        goal["order-create"] = 0.75; goal["token-verify"] = 0.85
+        printf "%-15s %10s %10s %7s %6s %5s %11s %11s %9s %8s %8s\n", "endpoint", "shop r/s",
+            "bare r/s", "ratio", "goal", "", "shop us/req", "bare us/req", "CPU ratio",
+            "shop p99", "bare p99"
+        split(endpoints, list, " ")
+        for (i = 1; i in list; i++) {
+            e = list[i]; s = e " shop"; b = e " bare"
+            if (!(s in n) || !(b in n)) continue
+            ratio = rps[s] / rps[b]
+            printf "%-15s %10.0f %10.0f %6.2fx %5.2fx %5s %11.1f %11.1f %8.2fx %8.2f %8.2f\n", e,
+                rps[s] / n[s], rps[b] / n[b], ratio, goal[e], (ratio >= goal[e] ? "met" : "BELOW"),
+                cpu[s] / n[s], cpu[b] / n[b], cpu[s] / cpu[b], p99[s] / n[s], p99[b] / n[b]
+        }
+        if (scale == 1 && ("product-list shop-t1" in n)) {
+            one = "product-list shop-t1"; two = "product-list shop-t2"
+            printf "scale (product list): SHOP_THREADS=1 %.0f req/s (%.0f per core, %.1f us CPU/req), " \
+                   "SHOP_THREADS=2 %.0f req/s (%.0f per core, %.1f us CPU/req), 2 threads / 1: %.2fx\n",
+                rps[one] / n[one], rps[one] / n[one], cpu[one] / n[one],
+                rps[two] / n[two], rps[two] / n[two] / 2, cpu[two] / n[two], rps[two] / rps[one]
+        }
+    }' "$work/results"
+echo "(ratio: shop / bare requests/s, higher is better; CPU ratio: shop / bare CPU time per request," \
+    "lower is better; p99 in ms; wrk shares the machine's cores with the server)"

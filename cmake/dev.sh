@@ -6,7 +6,9 @@
 #   tsan       the concurrency tests built with ThreadSanitizer
 #   fuzz [S]   build the libFuzzer targets with clang and run each for S seconds (default 20)
 #   fuzz-long [S]  the same, 600 s per target by default (RAMPART_FUZZ_TARGETS="server jwt")
-#   bench      build the benchmarks and run them
+#   bench [A]  the micro benchmarks (Google Benchmark, A passed to each), then bench/load.sh
+#              (the shop vs bench/shop/bare_shop; DURATION, ROUNDS, ... as load.sh reads them);
+#              RAMPART_BENCH=micro or =load runs only that half
 #   deps       install what is missing (Debian packages; needs root)
 set -euo pipefail
 
@@ -17,10 +19,13 @@ packages=(build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
           clang-16 libclang-rt-16-dev libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev catch2
           libhiredis-dev libre2-dev redis-server libsqlite3-dev sqlite3 libbenchmark-dev wrk
           python3 python3-jwt libcpp-jwt-dev libspdlog-dev curl)
+# Only for measuring: bench/load.sh traces the shop's log writes, bench/profile.sh profiles.
+bench_packages=(linux-perf valgrind strace)
 
+# deps [PACKAGE...]: installs what is missing of the packages above and the ones named.
 deps() {
     local missing=()
-    for p in "${packages[@]}"; do
+    for p in "${packages[@]}" "$@"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
             missing+=("$p")
     done
@@ -50,7 +55,7 @@ run_tests() {
 cmd=${1:-help}
 shift || true
 case "$cmd" in
-deps) deps ;;
+deps) deps "${bench_packages[@]}" ;;
 run)
     deps
     configure "$root/build/release" -DCMAKE_BUILD_TYPE=Release -DRAMPART_BUILD_TESTS=OFF \
@@ -146,16 +151,25 @@ fuzz | fuzz-long)
     echo "rampart: $ran fuzz targets ran without findings"
     ;;
 bench)
-    deps
+    deps "${bench_packages[@]}"
     configure "$root/build/bench" -DCMAKE_BUILD_TYPE=Release -DRAMPART_BUILD_TESTS=OFF \
-        -DRAMPART_BUILD_BENCH=ON
+        -DRAMPART_BUILD_BENCH=ON -DRAMPART_BUILD_EXAMPLES=ON
     cmake --build "$root/build/bench" -j "$jobs"
-    for b in "$root"/build/bench/bench/*/bench_*; do
-        [ -x "$b" ] && "$b" "$@"
-    done
+    if [ "${RAMPART_BENCH:-all}" != load ]; then
+        for b in "$root"/build/bench/bench/*/bench_*; do
+            if [ -x "$b" ]; then
+                echo "rampart: $(basename "$b")"
+                "$b" "$@"
+            fi
+        done
+    fi
+    if [ "${RAMPART_BENCH:-all}" != micro ]; then
+        echo "rampart: bench/load.sh"
+        "$root/bench/load.sh" "$root/build/bench"
+    fi
     ;;
 *)
-    sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,/^set /{/^#/p}' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     [ "$cmd" = help ] || exit 2
     ;;
 esac
