@@ -241,7 +241,7 @@ private:
         });
     }
 
-    // On the control strand.
+    // On the first worker, the only thread running the accept loop and shutdown.
     void begin_shutdown() {
         if (stopping_.exchange(true, std::memory_order_seq_cst))
             return;
