@@ -19,8 +19,8 @@ namespace rampart {
 
 /// How a log_writer buffers and writes.
 struct log_writer_options {
-    /// Where the lines go: a file, pipe or terminal descriptor the caller keeps open for the
-    /// writer's lifetime (the writer never closes it). Default: stderr.
+    /// Where the lines go: a file, pipe or terminal descriptor the caller keeps open while a
+    /// sink may still be called (the writer never closes it). Default: stderr.
     int fd = STDERR_FILENO;
 
     /// Bytes of lines waiting to be written, at most (another batch may be being written
