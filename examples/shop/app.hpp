@@ -158,11 +158,13 @@ public:
     api(const api&) = delete;
     api& operator=(const api&) = delete;
 
-    /// The whole service as one handler, for rampart::server.
-    auto handler() {
+    /// The whole service as one handler, for rampart::server; access lines go to `access`.
+    template <rampart::access_log_sink Sink = rampart::stderr_sink>
+    auto handler(Sink access = {}) {
         // allowed_hosts first after the envelope and the log: a refused Host costs no token
         // check, no throttle lookup, no handler.
-        return rampart::stack(rampart::error_envelope<>{}, rampart::access_log{}, hosts_,
+        return rampart::stack(rampart::error_envelope<>{},
+                              rampart::access_log<Sink>{std::move(access)}, hosts_,
                               jwt::authenticate{verifier_, tokens_store_, authentication(users_)},
                               limiter_, jwt::enforce{})
             .wrap(router_);

@@ -49,12 +49,17 @@ void serve(const shop::config& cfg, rampart::listening_socket& listener, shop::c
     rampart::jwt::hashing_pool hashing{{.threads = 2}};
     shop::api<BucketStore, TokenStore> api{
         cfg, catalog, buckets, tokens, secret, cursor_key(secret), hasher, hashing};
+    // Access lines (the handler's and the server's own refusals) go to stderr in batches from
+    // a thread of their own; declared before the server, so its last lines are written when
+    // serve() returns.
+    rampart::log_writer access_lines;
     rampart::server_config sc;
     sc.threads = cfg.threads;
     sc.body_limit = 64 * 1024;
     sc.server_name = "rampart-shop";
     sc.handle_signals = true; // before "listening" is printed: a SIGTERM then stops gracefully
-    rampart::server server{api.handler(), std::move(listener), sc};
+    sc.access_log_sink = access_lines.sink();
+    rampart::server server{api.handler(access_lines.sink()), std::move(listener), sc};
     std::cout << "shop: listening on http://"
               << (cfg.listen_host.find(':') != std::string::npos ? "[" + cfg.listen_host + "]"
                                                                  : cfg.listen_host)

@@ -4,6 +4,7 @@
 #include <rampart/server/access_log.hpp>
 #include <rampart/server/config.hpp>
 #include <rampart/server/http_date.hpp>
+#include <rampart/server/log_writer.hpp>
 #include <rampart/server/server.hpp>
 
 #endif

@@ -106,3 +106,27 @@ TEST_CASE("docs/server.md: other components on the server's io_context", "[concu
     server.join();
     CHECK(fired);
 }
+
+TEST_CASE("docs/server.md: access lines written in batches", "[concurrency]") {
+    rampart::log_writer access_lines{
+        {.fd = STDERR_FILENO, .interval = std::chrono::milliseconds{50}}};
+    rampart::server_config config;
+    config.endpoint.port(0); // any free port
+    config.access_log_sink = access_lines.sink();
+    auto app = rampart::stack(rampart::error_envelope<>{}, rampart::access_log{access_lines.sink()})
+                   .wrap(doc::handler);
+    rampart::server server{std::move(app), config};
+
+    server.start();
+    rampart::test::http_client client{server.port()};
+    CHECK(client.roundtrip(rampart::test::make_get("/batched")).body() == "hi");
+    rampart::test::http_client refused{server.port()};
+    refused.send("GET /batched-no-host HTTP/1.1\r\n\r\n");
+    CHECK(refused.receive().result_int() == 400);
+    CHECK(refused.wait_closed(std::chrono::seconds{10}));
+    server.stop();
+    server.join();
+    access_lines.flush();
+    CHECK(access_lines.written() == 2);
+    CHECK(access_lines.dropped() == 0);
+}

@@ -9,6 +9,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <functional>
+#include <memory>
+#include <set>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -273,4 +278,63 @@ TEST_CASE("a handler asking for Connection: close gets it", "[concurrency]") {
     CHECK(res.body() == "bye");
     CHECK(!res.keep_alive());
     CHECK(client.wait_closed(std::chrono::seconds{10}));
+}
+
+namespace {
+
+/// Answers with an identifier of the thread that served the request.
+struct thread_reporter {
+    asio::awaitable<response> operator()(context&) {
+        auto id = std::hash<std::thread::id>{}(std::this_thread::get_id());
+        co_return text_response(http::status::ok, std::to_string(id));
+    }
+};
+
+} // namespace
+
+TEST_CASE("each connection stays on one thread, and connections spread over the threads",
+          "[concurrency]") {
+    auto config = test::local_config();
+    config.threads = 3;
+    server srv{thread_reporter{}, config};
+    srv.start();
+    std::vector<std::unique_ptr<http_client>> clients;
+    std::set<std::string> threads;
+    for (int c = 0; c < 3; ++c) {
+        clients.push_back(std::make_unique<http_client>(srv.port()));
+        auto first = clients.back()->roundtrip(make_get("/")).body();
+        for (int i = 0; i < 5; ++i)
+            CHECK(clients.back()->roundtrip(make_get("/")).body() == first);
+        threads.insert(first);
+    }
+    // Each new connection went to a thread serving none.
+    CHECK(threads.size() == 3);
+}
+
+TEST_CASE("the connection cap counts the connections of every thread", "[concurrency]") {
+    auto config = test::local_config();
+    config.threads = 4;
+    config.max_connections = 3;
+    server srv{test::test_handler{}, config};
+    srv.start();
+    std::vector<std::unique_ptr<http_client>> open;
+    for (int c = 0; c < 3; ++c) {
+        open.push_back(std::make_unique<http_client>(srv.port()));
+        CHECK(open.back()->roundtrip(make_get("/")).result() == http::status::ok);
+    }
+    http_client fourth{srv.port()};
+    CHECK(fourth.receive().result_int() == 503);
+    CHECK(fourth.wait_closed(std::chrono::seconds{10}));
+    CHECK(srv.connections() == 3);
+}
+
+TEST_CASE("a server runs once", "[concurrency]") {
+    server srv{test::test_handler{}, test::local_config()};
+    srv.start();
+    CHECK_THROWS_AS(srv.start(), std::logic_error);
+    CHECK_THROWS_AS(srv.run(), std::logic_error);
+    http_client client{srv.port()};
+    CHECK(client.roundtrip(make_get("/")).result() == http::status::ok);
+    srv.stop();
+    srv.join();
 }

@@ -25,7 +25,8 @@ struct server_config {
     /// Where to listen. Port 0 asks the system for a free port; server::port() tells which.
     asio::ip::tcp::endpoint endpoint{asio::ip::make_address_v4("127.0.0.1"), 8080};
 
-    /// Threads that run the io_context; 0 means one per hardware thread.
+    /// Threads serving connections, each with its own io_context and its share of the
+    /// connections (docs/server.md, "Threads"); 0 means one per hardware thread.
     unsigned threads = 0;
 
     /// Largest request header section (request line and fields) in bytes; beyond it the client

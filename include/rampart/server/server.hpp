@@ -16,12 +16,12 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
@@ -31,6 +31,7 @@
 #include <chrono>
 #include <csignal>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -44,8 +45,10 @@ namespace rampart {
 
 /** A multi-threaded HTTP/1.1 server for any rampart handler.
 
-    One io_context runs on `config.threads` threads; each connection is one coroutine on its
-    own strand (so that Beast's timeout handlers never race the connection's socket). Requests on a
+    Each of the `config.threads` threads runs an io_context of its own; one acceptor (on the
+    first) hands each new connection to the thread serving the fewest, and the connection stays
+    there: one coroutine, its timers and its socket on one thread, so nothing needs a strand or a
+    lock per request. The connection cap is global across threads. Requests on a
    connection are answered in order, pipelined ones included. The server itself answers what never
    reaches the handler with `Format` (the error envelope by default): 400 for malformed or
    ambiguously framed requests and a missing or invalid Host, 501 for transfer codings other than
@@ -102,9 +105,10 @@ public:
     unsigned short port() const noexcept { return local_.port(); }
     const asio::ip::tcp::endpoint& local_endpoint() const noexcept { return local_; }
 
-    /// The io_context the server runs; other components (a Redis client, timers) may use it.
-    asio::io_context& get_io_context() noexcept { return io_; }
-    executor_type get_executor() noexcept { return io_.get_executor(); }
+    /// The first of the server's io_contexts (the one that accepts; it serves connections
+    /// too): other components (a Redis client, timers) may run on it. It is run by one thread.
+    asio::io_context& get_io_context() noexcept { return workers_.front()->io; }
+    executor_type get_executor() noexcept { return get_io_context().get_executor(); }
 
     const server_config& config() const noexcept { return config_; }
 
@@ -112,16 +116,19 @@ public:
     std::size_t connections() const noexcept { return registry_.size(); }
 
     /// Runs the server on `config.threads` threads, the caller's among them, until it stops.
+    /// Throws: `std::logic_error` when run() or start() was called already.
     void run() {
-        launch(config_.threads - 1);
-        io_.run();
+        launch(1);
+        workers_.front()->io.run();
         join();
     }
 
     /// Runs the server on `config.threads` background threads and returns at once.
-    void start() { launch(config_.threads); }
+    /// Throws: `std::logic_error` when run() or start() was called already.
+    void start() { launch(0); }
 
     /// Like run(), and SIGINT or SIGTERM starts a graceful shutdown; returns when it is done.
+    /// Throws: `std::logic_error` when run() or start() was called already.
     void run_until_signal() {
         watch_signals();
         run();
@@ -156,16 +163,15 @@ private:
     template <class F>
     server(adopt, F f, std::optional<listening_socket> listener, server_config config,
            Format format, Clock clock)
-        : handler_(make_handler(std::move(f))), config_(std::move(config)),
-          format_(std::move(format)), clock_(std::move(clock)), control_(io_.get_executor()),
-          acceptor_(control_), grace_timer_(control_), retry_timer_(control_) {
+        : handler_(make_handler(std::move(f))), config_(resolved(std::move(config))),
+          format_(std::move(format)), clock_(std::move(clock)), workers_(make_workers()),
+          control_(workers_.front()->io.get_executor()), acceptor_(control_),
+          grace_timer_(control_), retry_timer_(control_) {
         for (char c : config_.server_name)
             if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
                 throw std::invalid_argument("rampart: control character in server_name");
         if (listener && !listener->is_open())
             throw std::invalid_argument("rampart: the listening socket is not open");
-        if (config_.threads == 0)
-            config_.threads = std::max(1u, std::thread::hardware_concurrency());
         if (!listener)
             listener.emplace(listening_socket::bind(config_.endpoint));
         local_ = listener->local_endpoint();
@@ -178,10 +184,51 @@ private:
     /// Connections answered 503 and lingering at once, at most; more are just closed.
     static constexpr std::size_t max_refusals = 64;
 
-    void launch(unsigned n) {
+    /** One thread's share of the server: an io_context run by that thread alone, kept running
+        while it has no connection, and how many connections it serves. The count is declared
+        first so that it outlives the io_context, whose destruction ends the coroutines left.
+    */
+    struct worker {
+        std::atomic<std::size_t> connections{0};
+        asio::io_context io{1};
+        asio::executor_work_guard<executor_type> keep_running{io.get_executor()};
+    };
+
+    static server_config resolved(server_config config) {
+        if (config.threads == 0)
+            config.threads = std::max(1u, std::thread::hardware_concurrency());
+        return config;
+    }
+
+    std::vector<std::unique_ptr<worker>> make_workers() const {
+        std::vector<std::unique_ptr<worker>> workers;
+        for (unsigned i = 0; i < config_.threads; ++i)
+            workers.push_back(std::make_unique<worker>());
+        return workers;
+    }
+
+    /// The worker serving the fewest connections; ties go round.
+    worker& least_busy() noexcept {
+        auto n = workers_.size();
+        auto start = next_worker_++ % n;
+        auto* best = workers_[start].get();
+        for (std::size_t i = 1; i < n; ++i) {
+            auto* w = workers_[(start + i) % n].get();
+            if (w->connections.load(std::memory_order_relaxed) <
+                best->connections.load(std::memory_order_relaxed))
+                best = w;
+        }
+        return *best;
+    }
+
+    /// Starts a thread for each worker from `first` on (the caller runs the ones before).
+    void launch(std::size_t first) {
         std::lock_guard lock{threads_mutex_};
-        for (unsigned i = 0; i < n; ++i)
-            threads_.emplace_back([this] { io_.run(); });
+        if (launched_)
+            throw std::logic_error("rampart::server: run() or start() was called already");
+        launched_ = true;
+        for (auto i = first; i < workers_.size(); ++i)
+            threads_.emplace_back([w = workers_[i].get()] { w->io.run(); });
     }
 
     void watch_signals() {
@@ -194,7 +241,7 @@ private:
         });
     }
 
-    // On the control strand.
+    // On the first worker, the only thread running the accept loop and shutdown.
     void begin_shutdown() {
         if (stopping_.exchange(true, std::memory_order_seq_cst))
             return;
@@ -219,7 +266,8 @@ private:
 
     void finish() {
         if (!finished_.exchange(true))
-            io_.stop();
+            for (auto& w : workers_)
+                w->io.stop();
     }
 
     /// Whether a failed accept is about this one connection (the next accept may well work).
@@ -245,11 +293,11 @@ private:
         auto backoff = first_backoff;
         std::size_t failures = 0;
         for (;;) {
-            // Each connection gets its own strand: Beast's stream timers complete on any of
-            // the io_context's threads, and the strand keeps a timeout from racing the
-            // connection's own steps on its socket.
+            // The connection lives on one worker's io_context, which one thread runs: its
+            // steps and its stream's timeout handlers never run concurrently, without a strand.
+            auto& target = least_busy();
             auto [ec, socket] = co_await acceptor_.async_accept(
-                asio::any_io_executor{asio::make_strand(io_)}, as_tuple(use_awaitable));
+                asio::any_io_executor{target.io.get_executor()}, as_tuple(use_awaitable));
             if (stopping_.load() || !acceptor_.is_open())
                 co_return;
             if (ec) {
@@ -282,8 +330,9 @@ private:
                 continue;
             }
             auto slot = registry_.add(socket.native_handle());
+            target.connections.fetch_add(1, std::memory_order_relaxed);
             auto executor = socket.get_executor();
-            asio::co_spawn(executor, session(beast::tcp_stream{std::move(socket)}, slot),
+            asio::co_spawn(executor, session(beast::tcp_stream{std::move(socket)}, slot, target),
                            asio::detached);
         }
     }
@@ -292,7 +341,9 @@ private:
     struct registration {
         server* self;
         detail::connection_registry::handle slot;
+        worker& where;
         ~registration() {
+            where.connections.fetch_sub(1, std::memory_order_relaxed);
             if (self->registry_.remove(slot) == 0 && self->stopping_.load())
                 self->finish();
         }
@@ -304,8 +355,8 @@ private:
     }
 
     asio::awaitable<void> session(beast::tcp_stream stream,
-                                  detail::connection_registry::handle slot) {
-        registration guard{this, slot};
+                                  detail::connection_registry::handle slot, worker& where) {
+        registration guard{this, slot, where};
         boost::system::error_code ec;
         auto peer = stream.socket().remote_endpoint(ec);
         auto logic = session_logic();
@@ -338,9 +389,14 @@ private:
     std::atomic<std::size_t> refusing_{0};
     std::mutex threads_mutex_;
     std::vector<std::thread> threads_;
+    bool launched_ = false;
+    std::size_t next_worker_ = 0; // the accept loop's only
 
-    asio::io_context io_;
-    asio::strand<executor_type> control_;
+    // After the handler and the registry: the coroutines these hold end when they are destroyed.
+    std::vector<std::unique_ptr<worker>> workers_;
+    // The first worker's executor: the accept loop, shutdown and signals run there, on one
+    // thread, so they need no strand either.
+    executor_type control_;
     asio::ip::tcp::acceptor acceptor_;
     asio::steady_timer grace_timer_;
     asio::steady_timer retry_timer_;

@@ -13,11 +13,11 @@ namespace rampart::detail {
 
 /** The server's view of its open connections, for the connection cap and graceful shutdown.
 
-    Connections run on their own strands, so the thread that stops the server may not touch their
-    sockets. It reaches them through the kernel instead: each entry holds a duplicate of the
-    socket's descriptor, and `shutdown(2)` on it wakes the connection's pending read with an end
-    of stream, which the connection's own coroutine then handles. The duplicate is closed only
-    when the connection leaves the registry, so the number can never name another socket.
+    Connections run on their own threads' io_contexts, so the thread that stops the server may
+    not touch their sockets. It reaches them through the kernel instead: each entry holds a
+   duplicate of the socket's descriptor, and `shutdown(2)` on it wakes the connection's pending read
+   with an end of stream, which the connection's own coroutine then handles. The duplicate is closed
+   only when the connection leaves the registry, so the number can never name another socket.
 */
 class connection_registry {
 public:
