@@ -373,7 +373,7 @@ TEST_CASE("an inner layer's error passes out through hooks fused on both sides o
     CHECK(log == std::vector<std::string>{"co>", "hook>", "<hook", "<co"});
 }
 
-TEST_CASE("a hook that throws in before is rendered there; the layers outside see it") {
+TEST_CASE("a hook that throws in before is rendered there, and the layers outside see it") {
     std::vector<std::string> log;
     auto app = stack(error_envelope<>{}, trace_hook{&log, "outer"}, throwing_hook{true},
                      trace_hook{&log, "inner"})
@@ -385,7 +385,7 @@ TEST_CASE("a hook that throws in before is rendered there; the layers outside se
     CHECK(log == std::vector<std::string>{"outer>", "<outer"});
 }
 
-TEST_CASE("a hook that throws in after replaces the response; the layers outside see it") {
+TEST_CASE("a hook that throws in after replaces the response, and the layers outside see it") {
     std::vector<std::string> log;
     auto app = stack(error_envelope<>{}, stamp{}, trace_hook{&log, "outer"}, throwing_hook{false},
                      trace_hook{&log, "inner"})

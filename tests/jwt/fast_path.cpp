@@ -261,7 +261,7 @@ TEST_CASE("header, claims and signature larger than the stack buffers still veri
     CHECK(f.check(forged).reason() == error::bad_signature);
 }
 
-TEST_CASE("header and claims live in the caller's memory; the success path allocates nothing",
+TEST_CASE("header and claims live in the caller's memory, and the success path allocates nothing",
           "[jwt]") {
     fixture f;
     for (auto alg : {jwt::algorithm::hs256, jwt::algorithm::hs384, jwt::algorithm::hs512}) {

@@ -182,7 +182,7 @@ TEST_CASE("a read started inside another read's function goes to the reader thre
     CHECK(db.read_stats().answered_inline == 1);
 }
 
-TEST_CASE("a lock in the way moves the read to the reader threads; the I/O thread goes on",
+TEST_CASE("a lock in the way moves the read to the reader threads, and the I/O thread goes on",
           "[sqlite][inline]") {
     temp_dir dir;
     std::string path = rollback_file(dir);
@@ -281,7 +281,7 @@ TEST_CASE("another process holds BEGIN EXCLUSIVE on a WAL file: reads still answ
     CHECK(rampart::test::run(db.read(read_hits)) == 42);
 }
 
-TEST_CASE("a read past its step budget runs again on the reader threads; long_read goes there "
+TEST_CASE("a read past its step budget runs again on the reader threads, and long_read goes there "
           "at once",
           "[sqlite][inline]") {
     temp_dir dir;
