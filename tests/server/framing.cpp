@@ -210,6 +210,35 @@ TEST_CASE("chunked bodies: size overflow, extensions, endless lines, trailers", 
     CHECK(body == "/c hello hosts=1 trailer=");
 }
 
+TEST_CASE("a chunked body's end split into one-byte writes is still one request", "[framing]") {
+    // Beast 1.81 asserted on the first split (the last chunk alone, then one byte), a wrong
+    // assertion that aborted Debug builds; found by fuzz_framing.
+    fixture f;
+    std::string head = "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+    struct split {
+        std::vector<std::string> writes;
+        std::string_view answer;
+    };
+    for (const auto& [writes, answer] :
+         {split{{head + "0\r\n", "\r", "\n"}, "/c  hosts=1 trailer="},
+          split{{head + "5\r\nhello", "\r\n", "0\r\n", "\r", "\n"}, "/c hello hosts=1 trailer="},
+          split{{head + "0\r\nX-Trailer: t", "\r", "\n", "\r", "\n"}, "/c  hosts=1 trailer="}}) {
+        INFO("first write: " << writes.front());
+        http_client client{f.srv.port()};
+        for (const auto& bytes : writes) {
+            client.send(bytes);
+            std::this_thread::sleep_for(std::chrono::milliseconds{30}); // one read each
+        }
+        auto res = client.receive();
+        CHECK(res.result() == http::status::ok);
+        CHECK(res.body() == answer);
+        client.send("GET /after HTTP/1.1\r\nHost: x\r\n\r\n"); // still in step
+        CHECK(client.receive().body().starts_with("/after"));
+    }
+    CHECK(f.log.handled_targets() ==
+          std::vector<std::string>{"/c", "/after", "/c", "/after", "/c", "/after"});
+}
+
 TEST_CASE("field syntax: bare LF, obs-fold, white space around names", "[framing]") {
     fixture f;
     expect_refused(f, "GET / HTTP/1.1\nHost: x\n\n", 400, malformed);
