@@ -24,9 +24,17 @@
 #include <string>
 #include <vector>
 
-// Counts this thread's allocations, so a test can show that a call made none.
+// Counts this thread's allocations, so a test can show that a call made none. Every
+// replaceable non-aligned form is replaced, so that no block is taken from one allocator and
+// given back to another: with only the plain forms replaced, a block from one of ASan's own
+// forms met the free() below at start-up (ASan: alloc-dealloc-mismatch).
 namespace {
 thread_local std::size_t allocations = 0;
+
+void* counted_allocation(std::size_t n) noexcept {
+    ++allocations;
+    return std::malloc(n ? n : 1);
+}
 } // namespace
 
 #if defined(__GNUC__) && !defined(__clang__) // g++ 12 takes the free() below for a mismatch
@@ -34,15 +42,37 @@ thread_local std::size_t allocations = 0;
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif
 void* operator new(std::size_t n) {
-    ++allocations;
-    if (void* p = std::malloc(n ? n : 1))
+    if (void* p = counted_allocation(n))
         return p;
     throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) {
+    if (void* p = counted_allocation(n))
+        return p;
+    throw std::bad_alloc();
+}
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+    return counted_allocation(n);
+}
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
+    return counted_allocation(n);
 }
 void operator delete(void* p) noexcept {
     std::free(p);
 }
+void operator delete[](void* p) noexcept {
+    std::free(p);
+}
 void operator delete(void* p, std::size_t) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
     std::free(p);
 }
 #if defined(__GNUC__) && !defined(__clang__)
