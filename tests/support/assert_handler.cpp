@@ -39,8 +39,8 @@ void assertion_failed(const char* expr, const char* function, const char* file, 
     std::abort();
 }
 
-void assertion_failed_msg(const char* expr, const char* msg, const char* function,
-                          const char* file, long line) {
+void assertion_failed_msg(const char* expr, const char* msg, const char* function, const char* file,
+                          long line) {
     std::fprintf(stderr, "%s:%ld: %s: Assertion `%s' failed: %s\n", file, line, function, expr,
                  msg);
     std::abort();
