@@ -91,6 +91,13 @@ private:
 };
 
 namespace detail {
+/// Whether `H` is a guard: every exception of what it runs, even of a layer that wrongly
+/// declared never_throws, becomes a response inside it.
+template <class H>
+inline constexpr bool is_guard = false;
+template <class H>
+inline constexpr bool is_guard<guarded<H>> = true;
+
 /// `H` itself when it declares never_throws, else `guarded<H>`.
 template <class H>
 using guard_if_needed_t = std::conditional_t<never_throws_v<H>, H, guarded<H>>;
