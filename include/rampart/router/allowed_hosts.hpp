@@ -13,6 +13,7 @@
 #include <boost/beast/http/field.hpp>
 
 #include <initializer_list>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -131,13 +132,14 @@ public:
         return false;
     }
 
-    /// The middleware: check(), then the rest of the stack. A refused Host is rendered with
+    /// The middleware, as a hook (core/middleware.hpp): check()'s work before the rest, without
+    /// a coroutine frame of its own. A refused Host is the answer, rendered with
     /// context::render_error (the envelope's 400), without a C++ exception.
-    template <class Next>
-    asio::awaitable<response> operator()(context& ctx, Next& next) const {
+    /// Throws: std::bad_alloc only.
+    std::optional<response> before(context& ctx) const {
         if (refusal r = admit(ctx); r.detail)
-            co_return ctx.render_error(bad_request(r.detail, r.code));
-        co_return co_await next(ctx);
+            return ctx.render_error(bad_request(r.detail, r.code));
+        return std::nullopt;
     }
 
     /// What the middleware does before calling in: records the accepted Host (and adopts an
