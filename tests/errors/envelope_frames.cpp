@@ -62,7 +62,7 @@ using without_guard = decltype(stack(error_envelope<>{}).wrap(quiet_handler{}));
 static_assert(never_throws_v<error_envelope<>>);
 static_assert(std::is_same_v<with_guard, layered<error_envelope<>, layered<pass, quiet_handler>>>);
 static_assert(std::is_same_v<without_guard, layered<error_envelope<>, quiet_handler>>);
-static_assert(detail::is_guard<guarded<pass>> && !detail::is_guard<quiet_handler>);
+static_assert(detail::is_guard<guarded<quiet_handler>> && !detail::is_guard<quiet_handler>);
 
 TEST_CASE("envelope: every exception is the bytes render() gives it, guarded or not") {
     std::vector<std::string> logged;

@@ -36,12 +36,16 @@ asio::awaitable<response> ok(context&) {
 }
 
 std::vector<std::optional<jwt::authentication_failure>> failures() {
-    jwt::authentication_failure expired{"Token is expired.", jwt::error::expired};
+    jwt::authentication_failure expired;
+    expired.description = "Token is expired.";
+    expired.reason = jwt::error::expired;
     expired.challenge = R"(Bearer realm="api", error="invalid_token", )"
                         R"(error_description="Token is expired.")";
-    jwt::authentication_failure csrf{"CSRF Failed: CSRF token missing."};
+    jwt::authentication_failure csrf;
+    csrf.description = "CSRF Failed: CSRF token missing.";
     csrf.csrf = true;
-    jwt::authentication_failure twice{"Multiple Authorization headers."};
+    jwt::authentication_failure twice;
+    twice.description = "Multiple Authorization headers.";
     twice.malformed = true;
     return {std::nullopt, expired, csrf, twice};
 }

@@ -19,8 +19,9 @@ std::string wire(const reply& r) {
     std::string out = std::to_string(r.status()) + "\n";
     for (const auto& f : r.raw) {
         std::string_view name = f.name_string();
+        std::string_view value = f.value();
         bool varies = name == "Date" || name == "RateLimit";
-        out.append(name).append(": ").append(varies ? "*" : f.value()).append("\n");
+        out.append(name).append(": ").append(varies ? std::string_view{"*"} : value).append("\n");
     }
     return out + "\n" + r.raw.body();
 }
