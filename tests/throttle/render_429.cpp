@@ -4,6 +4,7 @@
 
 #include <rampart/throttle/limiter.hpp>
 
+#include <rampart/core/response.hpp>
 #include <rampart/errors/envelope.hpp>
 #include <rampart/throttle/memory_store.hpp>
 
