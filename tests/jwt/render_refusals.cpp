@@ -15,6 +15,7 @@
 
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 using namespace rampart;
@@ -75,8 +76,13 @@ void compare(const std::optional<jwt::authentication_failure>& failure) {
 
 } // namespace
 
-static_assert(hook_middleware<jwt::enforce> && !middleware<jwt::enforce>);
+// Hooks for stack, middleware too (route groups take only those).
+static_assert(hook_middleware<jwt::enforce> && middleware<jwt::enforce>);
 static_assert(hook_middleware<jwt::require_authenticated>);
+// In a stack they are fused: one frame for both, which also guards the handler.
+static_assert(
+    std::is_same_v<decltype(stack(jwt::enforce{}, jwt::require_authenticated{}).wrap(&ok)),
+                   detail::fused<decltype(&ok), jwt::enforce, jwt::require_authenticated>>);
 
 TEST_CASE("enforce and require_authenticated render the bytes their thrown errors give") {
     for (const auto& failure : failures()) {

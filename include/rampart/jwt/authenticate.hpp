@@ -177,10 +177,16 @@ private:
 /** Answers with the failure `authenticate` recorded, if any (place it after the throttles):
     the 400, 401 or 403 authentication_failure::raise throws, rendered without the throw.
 
-    A hook middleware (core/middleware.hpp): it costs no coroutine frame of its own, and none
-    at all beside adjacent hooks.
+    A hook middleware (core/middleware.hpp), so `stack` gives it no coroutine frame of its own
+    (none at all beside adjacent hooks); its call operator serves route groups.
 */
 struct enforce {
+    /// The same as a middleware (for route groups): before(), then the rest.
+    template <class Next>
+    asio::awaitable<response> operator()(context& ctx, Next& next) const {
+        return rampart::before_then(*this, ctx, next);
+    }
+
     std::optional<response> before(context& ctx) const {
         if (const auto* failure = ctx.find<authentication_failure>())
             return failure->render(ctx);
@@ -201,6 +207,12 @@ public:
     /// The refusal check() would throw, rendered (context::render_error); nothing when `ctx`
     /// is authenticated. Throws: std::bad_alloc only.
     std::optional<response> before(context& ctx) const;
+
+    /// The same as a middleware (for route groups): before(), then the rest.
+    template <class Next>
+    asio::awaitable<response> operator()(context& ctx, Next& next) const {
+        return rampart::before_then(*this, ctx, next);
+    }
 
     /// Throws unless `ctx` is authenticated.
     /// Throws: the recorded failure (see authentication_failure::raise) or
@@ -244,8 +256,8 @@ private:
     std::string detail_;
 };
 
-static_assert(hook_middleware<enforce>);
-static_assert(hook_middleware<require_authenticated>);
+static_assert(hook_middleware<enforce> && middleware<enforce>);
+static_assert(hook_middleware<require_authenticated> && middleware<require_authenticated>);
 
 } // namespace rampart::jwt
 

@@ -7,6 +7,7 @@
 // hosts and absolute-form targets with exactly the grammar the router routes on.
 
 #include <rampart/core/context.hpp>
+#include <rampart/core/middleware.hpp>
 #include <rampart/errors/http_error.hpp>
 #include <rampart/router/uri.hpp>
 
@@ -140,6 +141,12 @@ public:
         if (refusal r = admit(ctx); r.detail)
             return ctx.render_error(bad_request(r.detail, r.code));
         return std::nullopt;
+    }
+
+    /// The same as a middleware (for route groups): before(), then the rest.
+    template <class Next>
+    asio::awaitable<response> operator()(context& ctx, Next& next) const {
+        return before_then(*this, ctx, next);
     }
 
     /// What the middleware does before calling in: records the accepted Host (and adopts an
