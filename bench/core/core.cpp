@@ -137,7 +137,7 @@ void stack_envelope_and_4_hook_layers(benchmark::State& state) {
 // The error envelope as it was: a coroutine layer that may throw, so its own frame and a guard
 // outside it (the real envelope inside it adds none: a guard follows it).
 struct coroutine_envelope {
-    error_envelope<> envelope;
+    error_envelope<> envelope = error_envelope<>{};
     template <class Next>
     asio::awaitable<response> operator()(context& ctx, Next& next) {
         co_return co_await envelope(ctx, next);
