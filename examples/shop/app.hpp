@@ -256,8 +256,8 @@ private:
             [this](context& ctx) -> asio::awaitable<response> {
                 const std::int64_t id = *ctx.param<std::int64_t>("id");
                 std::optional<product> p = co_await db_.find_product(id);
-                if (!p)
-                    throw rampart::not_found{};
+                if (!p) // rendered, not thrown: the same 404 without a C++ exception
+                    co_return ctx.render_error(rampart::not_found{});
                 co_return rampart::json_response(http::status::ok,
                                                  product_out_.render(ctx.version(), *p));
             },
@@ -308,7 +308,7 @@ private:
                 const std::int64_t id = *ctx.param<std::int64_t>("id");
                 std::optional<order> o = co_await db_.find_order(user, id);
                 if (!o)
-                    throw rampart::not_found{};
+                    co_return ctx.render_error(rampart::not_found{});
                 co_return rampart::json_response(http::status::ok, order_json(*o));
             },
             "order-detail");

@@ -500,3 +500,40 @@ TEST_CASE("hook layers take no space and wrap no type erasure") {
     auto app = stack(stamp_hook{}, stamp_hook{}, stamp_hook{}).wrap(quiet_handler{});
     CHECK(sizeof(app) <= 8);
 }
+
+namespace {
+// A hook with a call operator too: a middleware where only those are taken (a route group's
+// stack), composed as a hook by stack.
+struct gate_both_ways {
+    template <class Next>
+    asio::awaitable<response> operator()(context& ctx, Next& next) const {
+        return before_then(*this, ctx, next);
+    }
+    std::optional<response> before(context& ctx) const {
+        if (ctx.req()["X-Pass"] == "yes")
+            return std::nullopt;
+        return response{http::status::forbidden, 11};
+    }
+};
+} // namespace
+
+static_assert(middleware<gate_both_ways> && hook_middleware<gate_both_ways>);
+static_assert(std::is_same_v<decltype(stack(gate_both_ways{}).wrap(quiet_handler{})),
+                             detail::fused<quiet_handler, gate_both_ways>>);
+
+TEST_CASE("a hook with a call operator is fused by stack; called, it runs before, then the rest") {
+    auto app = stack(stamp_hook{}, gate_both_ways{}).wrap(quiet_handler{});
+    auto refused = test::call(app, test::make_request(http::verb::get, "/"));
+    CHECK(refused.result() == http::status::forbidden);
+    CHECK(refused["X-Stamp"] == "1");
+    CHECK(call_with_pass(app).result() == http::status::ok);
+
+    gate_both_ways gate;
+    quiet_handler next;
+    context refused_ctx{test::make_request(http::verb::get, "/")};
+    CHECK(test::run(gate(refused_ctx, next)).result() == http::status::forbidden);
+    auto req = test::make_request(http::verb::get, "/");
+    req.set("X-Pass", "yes");
+    context passed_ctx{std::move(req)};
+    CHECK(test::run(gate(passed_ctx, next)).result() == http::status::ok);
+}

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <exception>
+#include <optional>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -55,10 +56,32 @@ concept middleware = requires(M& m, context& ctx, detail::next_archetype& next) 
     onion holds as for any middleware: what a hook throws is rendered where it is thrown, and the
     layers outside it see that response; a layer that answers or throws in `before` gets no
     `after` call, like a coroutine layer that returns or throws before calling `next`.
+
+    A layer may have a call operator too (see before_then), so that it is also a `middleware`
+    for code that takes only those; `stack` composes it as hooks all the same.
 */
 template <class M>
-concept hook_middleware =
-    !middleware<M> && (detail::has_before_hook<M> || detail::has_after_hook<M>);
+concept hook_middleware = detail::has_before_hook<M> || detail::has_after_hook<M>;
+
+/** `hook.before(ctx)`, then the rest unless it answered: the call operator of a layer that
+    acts only before the rest, for callers that take middleware (a route group's stack):
+
+    @code
+    template <class Next>
+    asio::awaitable<response> operator()(context& ctx, Next& next) const {
+        return rampart::before_then(*this, ctx, next);
+    }
+    @endcode
+
+    Throws: what `before` throws.
+*/
+template <class Hook, class Next>
+asio::awaitable<response> before_then(Hook& hook, context& ctx, Next& next) {
+    std::optional<response> answer = hook.before(ctx);
+    if (answer)
+        co_return std::move(*answer);
+    co_return co_await next(ctx);
+}
 
 /// What `stack` takes: a middleware or a hook middleware.
 template <class M>
@@ -91,6 +114,13 @@ private:
 };
 
 namespace detail {
+/// Whether `H` is a guard: every exception of what it runs, even of a layer that wrongly
+/// declared never_throws, becomes a response inside it.
+template <class H>
+inline constexpr bool is_guard = false;
+template <class H>
+inline constexpr bool is_guard<guarded<H>> = true;
+
 /// `H` itself when it declares never_throws, else `guarded<H>`.
 template <class H>
 using guard_if_needed_t = std::conditional_t<never_throws_v<H>, H, guarded<H>>;

@@ -26,10 +26,17 @@ using internal_error_log = std::function<void(std::exception_ptr, const context&
     Each such record has level error, source `"errors"`, the request, the exception, and the
     line `rampart: internal error on METHOD /path: <what()>`. The default sink is stderr_sink;
     an empty one (`{}`) logs nothing.
+
+    It costs no coroutine frame of its own in a stack: it never throws (so no guard goes outside
+    it) and hands the request to the guard behind it, which catches for it. Only when what
+    follows declares never_throws (so has no guard) does it catch in a frame of its own, so that
+    even a layer that throws despite the declaration is answered in `Format`.
 */
 template <error_format Format = envelope_format>
 class error_envelope {
 public:
+    static constexpr bool never_throws = true;
+
     explicit error_envelope(Format format = {}, log_sink log = stderr_sink{})
         : state_(std::make_shared<state>(state{std::move(format), std::move(log)})) {}
 
@@ -42,7 +49,10 @@ public:
     template <class Next>
     asio::awaitable<response> operator()(context& ctx, Next& next) {
         ctx.set_error_sink(&sink, state_.get(), &render_direct);
-        co_return co_await next(ctx);
+        if constexpr (detail::is_guard<Next>)
+            return next(ctx); // not a coroutine: the guard's frame catches for this layer
+        else
+            return caught(ctx, next);
     }
 
     /// Renders one exception the way this envelope does (what the sink calls).
@@ -55,6 +65,16 @@ private:
         Format format;
         log_sink log;
     };
+
+    /// `next(ctx)`, with what it throws rendered (through the sink just installed).
+    template <class Next>
+    static asio::awaitable<response> caught(context& ctx, Next& next) {
+        try {
+            co_return co_await next(ctx);
+        } catch (...) {
+            co_return ctx.render_error(std::current_exception());
+        }
+    }
 
     template <class F>
     static log_sink old_hook(F hook) {

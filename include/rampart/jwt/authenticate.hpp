@@ -61,7 +61,7 @@ struct authenticate_options {
 /** Why authentication refused the credentials a request presented.
 
     `authenticate` records this on the context (`ctx.find<authentication_failure>()`) and
-    leaves the request anonymous; `enforce` (or `require_authenticated`) throws it. Between
+    leaves the request anonymous; `enforce` (or `require_authenticated`) answers it. Between
     the two, throttles count the request against the client IP.
 */
 struct authentication_failure {
@@ -81,6 +81,10 @@ struct authentication_failure {
     /// Throws: permission_denied (403), bad_request (400) or authentication_failed (401),
     /// always: each is the client's error.
     [[noreturn]] void raise() const;
+
+    /// The response raise() gives through `ctx`'s error sink, rendered without a C++ exception
+    /// (context::render_error). Throws: std::bad_alloc only.
+    response render(const context& ctx) const;
 };
 
 /** A `valid_user_id` for applications whose user ids are positive 64-bit integers (Django's
@@ -132,10 +136,14 @@ public:
           store_(&store),
           options_(std::make_shared<const authenticate_options>(std::move(options))) {}
 
+    /// The middleware step: identify(), then the rest. A request without credentials (no
+    /// Authorization header, and no Cookie header when cookies are read) goes straight on: no
+    /// coroutine frame of this layer's.
     template <class Next>
     asio::awaitable<response> operator()(context& ctx, Next& next) {
-        co_await identify(ctx);
-        co_return co_await next(ctx);
+        if (!carries_credentials(ctx))
+            return next(ctx);
+        return identify_then(ctx, next);
     }
 
     /// Does this layer's work on `ctx` without calling further in (for custom pipelines).
@@ -144,6 +152,19 @@ public:
     const authenticate_options& options() const noexcept { return *options_; }
 
 private:
+    /// False when identify() has nothing to read: the request stays anonymous, unrecorded.
+    bool carries_credentials(const context& ctx) const noexcept {
+        const request& req = ctx.req();
+        return req.find(http::field::authorization) != req.end() ||
+               (options_->cookies && req.find(http::field::cookie) != req.end());
+    }
+
+    template <class Next>
+    asio::awaitable<response> identify_then(context& ctx, Next& next) {
+        co_await identify(ctx);
+        co_return co_await next(ctx);
+    }
+
     void malformed(context& ctx, std::string description) const;
     void fail(context& ctx, std::string description,
               std::optional<jwt::error> reason = std::nullopt) const;
@@ -153,31 +174,44 @@ private:
     std::shared_ptr<const authenticate_options> options_;
 };
 
-/** Throws the failure `authenticate` recorded, if any (place it after the throttles).
+/** Answers with the failure `authenticate` recorded, if any (place it after the throttles):
+    the 400, 401 or 403 authentication_failure::raise throws, rendered without the throw.
 
-    Throws: what authentication_failure::raise throws (400, 401 or 403: the client's).
+    A hook middleware (core/middleware.hpp), so `stack` gives it no coroutine frame of its own
+    (none at all beside adjacent hooks); its call operator serves route groups.
 */
 struct enforce {
+    /// The same as a middleware (for route groups): before(), then the rest.
     template <class Next>
-    asio::awaitable<response> operator()(context& ctx, Next& next) {
+    asio::awaitable<response> operator()(context& ctx, Next& next) const {
+        return rampart::before_then(*this, ctx, next);
+    }
+
+    std::optional<response> before(context& ctx) const {
         if (const auto* failure = ctx.find<authentication_failure>())
-            failure->raise();
-        co_return co_await next(ctx);
+            return failure->render(ctx);
+        return std::nullopt;
     }
 };
 
 /** Refuses anonymous requests: 401 `not_authenticated` with `WWW-Authenticate: Bearer
-    realm="..."`. A recorded authentication failure is thrown instead, so a client whose
+    realm="..."`. A recorded authentication failure is the answer instead, so a client whose
     token was refused learns why even without `enforce` in the pipeline.
+
+    A hook middleware, like enforce: the refusal is rendered, not thrown.
 */
 class require_authenticated {
 public:
     explicit require_authenticated(std::string realm = "api") : realm_(std::move(realm)) {}
 
+    /// The refusal check() would throw, rendered (context::render_error); nothing when `ctx`
+    /// is authenticated. Throws: std::bad_alloc only.
+    std::optional<response> before(context& ctx) const;
+
+    /// The same as a middleware (for route groups): before(), then the rest.
     template <class Next>
-    asio::awaitable<response> operator()(context& ctx, Next& next) {
-        check(ctx);
-        co_return co_await next(ctx);
+    asio::awaitable<response> operator()(context& ctx, Next& next) const {
+        return rampart::before_then(*this, ctx, next);
     }
 
     /// Throws unless `ctx` is authenticated.
@@ -186,6 +220,10 @@ public:
     void check(const context& ctx) const;
 
 private:
+    /// Calls `f` with the error that refuses `ctx`; false (and no call) when authenticated.
+    template <class F>
+    bool refuse(const context& ctx, F&& f) const;
+
     std::string realm_;
 };
 
@@ -218,8 +256,8 @@ private:
     std::string detail_;
 };
 
-static_assert(middleware<enforce>);
-static_assert(middleware<require_authenticated>);
+static_assert(hook_middleware<enforce> && middleware<enforce>);
+static_assert(hook_middleware<require_authenticated> && middleware<require_authenticated>);
 
 } // namespace rampart::jwt
 

@@ -7,12 +7,14 @@
 // hosts and absolute-form targets with exactly the grammar the router routes on.
 
 #include <rampart/core/context.hpp>
+#include <rampart/core/middleware.hpp>
 #include <rampart/errors/http_error.hpp>
 #include <rampart/router/uri.hpp>
 
 #include <boost/beast/http/field.hpp>
 
 #include <initializer_list>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -131,13 +133,20 @@ public:
         return false;
     }
 
-    /// The middleware: check(), then the rest of the stack. A refused Host is rendered with
+    /// The middleware, as a hook (core/middleware.hpp): check()'s work before the rest, without
+    /// a coroutine frame of its own. A refused Host is the answer, rendered with
     /// context::render_error (the envelope's 400), without a C++ exception.
+    /// Throws: std::bad_alloc only.
+    std::optional<response> before(context& ctx) const {
+        if (refusal r = admit(ctx); r.detail)
+            return ctx.render_error(bad_request(r.detail, r.code));
+        return std::nullopt;
+    }
+
+    /// The same as a middleware (for route groups): before(), then the rest.
     template <class Next>
     asio::awaitable<response> operator()(context& ctx, Next& next) const {
-        if (refusal r = admit(ctx); r.detail)
-            co_return ctx.render_error(bad_request(r.detail, r.code));
-        co_return co_await next(ctx);
+        return before_then(*this, ctx, next);
     }
 
     /// What the middleware does before calling in: records the accepted Host (and adopts an

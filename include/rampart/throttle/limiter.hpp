@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -179,45 +180,59 @@ public:
     limiter(Store& store, Rules... rules)
         : limiter(store, client_ip_options{}, std::move(rules)...) {}
 
-    /// The middleware step. Throws `rampart::throttled` (429, the client's: too many requests)
-    /// when a rule refuses, what the store throws (a Redis store under fail_policy::closed:
-    /// `rampart::service_unavailable`, 503), and what `next` throws, unchanged.
+    /// What goes wrong in here is answered here (below), so no guard goes outside it.
+    static constexpr bool never_throws = true;
+
+    /// The middleware step. A rule's refusal is answered with `rampart::throttled` (429, the
+    /// client's: too many requests) rendered by `ctx.render_error`, not thrown: the same bytes.
+    /// What the store throws (a Redis store under fail_policy::closed:
+    /// `rampart::service_unavailable`, 503) is rendered too, after the refunds, as the guard a
+    /// throwing layer gets outside it would render it. A sync_bucket_store is asked in this
+    /// frame, without a coroutine of its own.
     template <class Next>
     asio::awaitable<response> operator()(context& ctx, Next& next) {
-        if (ctx.client_key().empty())
-            ctx.client_key() = resolver_.key(ctx);
-        detail::limit_state* state = ctx.find<detail::limit_state>();
-        if (!state)
-            state = &ctx.emplace<detail::limit_state>();
-
+        detail::limit_state* state = nullptr;
         std::array<std::string, sizeof...(Rules)> keys;
         std::array<bool, sizeof...(Rules)> applies{};
-        collect_keys(ctx, keys, applies, std::index_sequence_for<Rules...>{});
-
-        std::exception_ptr failure;
         std::optional<std::chrono::nanoseconds> refused;
+        std::exception_ptr failure;
+        bool taking = false;
         try {
-            refused = co_await take_all(*state, keys, applies, std::index_sequence_for<Rules...>{});
+            if (ctx.client_key().empty())
+                ctx.client_key() = resolver_.key(ctx);
+            state = ctx.find<detail::limit_state>();
+            if (!state)
+                state = &ctx.emplace<detail::limit_state>();
+            collect_keys(ctx, keys, applies, std::index_sequence_for<Rules...>{});
+            taking = true;
+            if constexpr (sync_bucket_store<Store>)
+                refused = take_now(*state, keys, applies);
+            else
+                refused = co_await take_all(*state, keys, applies);
         } catch (...) {
             failure = std::current_exception();
         }
         if (failure) {
-            co_await detail::refund_all(*state);
-            std::rethrow_exception(failure);
+            if (taking)
+                co_await detail::refund_all(*state);
+            co_return ctx.render_error(std::move(failure));
         }
 
         response res;
         if (refused) {
             co_await detail::refund_all(*state);
-            res = ctx.render_error(
-                std::make_exception_ptr(throttled(seconds_up(*refused, std::chrono::seconds{1}))));
+            res = refusal(ctx, *refused);
         } else {
             res = co_await next(ctx);
         }
         if (state->tightest) {
-            const limit_status& t = *state->tightest;
-            res.set("RateLimit-Policy", policy_field(t.name, t.limit));
-            res.set("RateLimit", limit_field(t.name, t.limit, t.decision));
+            try {
+                const limit_status& t = *state->tightest;
+                res.set("RateLimit-Policy", policy_field(t.name, t.limit));
+                res.set("RateLimit", limit_field(t.name, t.limit, t.decision));
+            } catch (...) {
+                co_return ctx.render_error(std::current_exception());
+            }
         }
         co_return res;
     }
@@ -234,29 +249,68 @@ private:
          ...);
     }
 
-    /// Takes each applicable rule's tokens; returns the refusing bucket's wait, if any.
+    /// The 429 for a refusal whose bucket refills in `wait`, rendered without a throw.
+    static response refusal(const context& ctx, std::chrono::nanoseconds wait) noexcept {
+        try {
+            return ctx.render_error(throttled(seconds_up(wait, std::chrono::seconds{1})));
+        } catch (...) { // building the error ran out of memory
+            return ctx.render_error(std::current_exception());
+        }
+    }
+
+    /// Each rule's name, limit and cost, by position.
+    struct rule_table {
+        std::array<std::string_view, sizeof...(Rules)> names;
+        std::array<rate, sizeof...(Rules)> limits;
+        std::array<std::uint64_t, sizeof...(Rules)> costs;
+    };
     template <std::size_t... I>
+    rule_table table(std::index_sequence<I...>) const {
+        return {{std::get<I>(rules_).name()...},
+                {std::get<I>(rules_).limit()...},
+                {std::get<I>(rules_).cost()...}};
+    }
+
+    /// Records rule `i`'s decision `d`: a refusal's wait, or nullopt once the tokens taken are
+    /// kept for a later refund.
+    std::optional<std::chrono::nanoseconds> settle(detail::limit_state& state, const rule_table& t,
+                                                   std::string& key, std::size_t i,
+                                                   const bucket_decision& d) {
+        if (!d.allowed) {
+            state.tightest = limit_status{std::string(t.names[i]), t.limits[i], t.costs[i], d};
+            return d.retry_after;
+        }
+        state.consider(t.names[i], t.limits[i], t.costs[i], d);
+        state.taken.push_back(
+            {&detail::refund_in<Store>, store_, std::move(key), t.limits[i], t.costs[i]});
+        return std::nullopt;
+    }
+
+    /// Takes each applicable rule's tokens from a sync_bucket_store, in the caller's frame;
+    /// returns the refusing bucket's wait, if any.
+    std::optional<std::chrono::nanoseconds>
+    take_now(detail::limit_state& state, std::array<std::string, sizeof...(Rules)>& keys,
+             const std::array<bool, sizeof...(Rules)>& applies) {
+        const rule_table t = table(std::index_sequence_for<Rules...>{});
+        for (std::size_t i = 0; i < sizeof...(Rules); ++i)
+            if (applies[i])
+                if (auto wait = settle(state, t, keys[i], i,
+                                       store_->try_take(keys[i], t.limits[i], t.costs[i])))
+                    return wait;
+        return std::nullopt;
+    }
+
+    /// take_now for a store whose operations are awaited.
     asio::awaitable<std::optional<std::chrono::nanoseconds>>
     take_all(detail::limit_state& state, std::array<std::string, sizeof...(Rules)>& keys,
-             const std::array<bool, sizeof...(Rules)>& applies, std::index_sequence<I...>) {
-        const std::array<std::string_view, sizeof...(Rules)> names{std::get<I>(rules_).name()...};
-        const std::array<rate, sizeof...(Rules)> limits{std::get<I>(rules_).limit()...};
-        const std::array<std::uint64_t, sizeof...(Rules)> costs{std::get<I>(rules_).cost()...};
+             const std::array<bool, sizeof...(Rules)>& applies) {
+        const rule_table t = table(std::index_sequence_for<Rules...>{});
         for (std::size_t i = 0; i < sizeof...(Rules); ++i) {
             if (!applies[i])
                 continue;
-            bucket_decision d{};
-            if constexpr (sync_bucket_store<Store>)
-                d = store_->try_take(keys[i], limits[i], costs[i]);
-            else
-                d = co_await store_->take(keys[i], limits[i], costs[i]);
-            if (!d.allowed) {
-                state.tightest = limit_status{std::string(names[i]), limits[i], costs[i], d};
-                co_return d.retry_after;
-            }
-            state.consider(names[i], limits[i], costs[i], d);
-            state.taken.push_back(
-                {&detail::refund_in<Store>, store_, std::move(keys[i]), limits[i], costs[i]});
+            bucket_decision d = co_await store_->take(keys[i], t.limits[i], t.costs[i]);
+            if (auto wait = settle(state, t, keys[i], i, d))
+                co_return wait;
         }
         co_return std::nullopt;
     }

@@ -4,9 +4,11 @@
 #include <rampart/detail/ascii.hpp>
 
 #include <cstdint>
+#include <exception>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace rampart::jwt {
 
@@ -128,16 +130,30 @@ asio::awaitable<verify_result> verify_with(const V& verifier, std::string_view t
         co_return co_await verifier.try_verify(token);
 }
 
+/// Calls `f` with the error `failure` stands for: 403 for CSRF, 400 when malformed, else the
+/// 401 `invalid_token` with its challenge.
+template <class F>
+void with_failure_error(const authentication_failure& failure, F&& f) {
+    if (failure.csrf)
+        return f(permission_denied(failure.description));
+    if (failure.malformed)
+        return f(bad_request(failure.description));
+    authentication_failed err{failure.description, "invalid_token"};
+    err.with_header("WWW-Authenticate", failure.challenge);
+    f(std::as_const(err));
+}
+
 } // namespace detail
 
 inline void authentication_failure::raise() const {
-    if (csrf)
-        throw permission_denied(description);
-    if (malformed)
-        throw bad_request(description);
-    authentication_failed err{description, "invalid_token"};
-    err.with_header("WWW-Authenticate", challenge);
-    throw err;
+    detail::with_failure_error(*this, [](const auto& err) { throw err; });
+    std::terminate(); // not reached: every error is thrown
+}
+
+inline response authentication_failure::render(const context& ctx) const {
+    response res;
+    detail::with_failure_error(*this, [&](const auto& err) { res = ctx.render_error(err); });
+    return res;
 }
 
 inline bool integer_user_id(std::string_view id) noexcept {
@@ -263,14 +279,28 @@ void authenticate<Verifier, Store>::fail(context& ctx, std::string description,
     f.reason = reason;
 }
 
-inline void require_authenticated::check(const context& ctx) const {
+template <class F>
+bool require_authenticated::refuse(const context& ctx, F&& f) const {
     if (ctx.principal().authenticated())
-        return;
-    if (const auto* failure = ctx.find<authentication_failure>())
-        failure->raise();
+        return false;
+    if (const auto* failure = ctx.find<authentication_failure>()) {
+        detail::with_failure_error(*failure, f);
+        return true;
+    }
     not_authenticated err;
     err.with_header("WWW-Authenticate", detail::bearer_challenge(realm_));
-    throw err;
+    f(std::as_const(err));
+    return true;
+}
+
+inline void require_authenticated::check(const context& ctx) const {
+    refuse(ctx, [](const auto& err) { throw err; });
+}
+
+inline std::optional<response> require_authenticated::before(context& ctx) const {
+    std::optional<response> answer;
+    refuse(ctx, [&](const auto& err) { answer = ctx.render_error(err); });
+    return answer;
 }
 
 template <class Predicate>
