@@ -308,3 +308,28 @@ TEST_CASE("openapi: a scheme without the version in the path needs one version",
     CHECK(param.at("name") == "X-API-Version");
     CHECK(param.at("schema").at("const") == "2");
 }
+
+TEST_CASE("openapi: declarations list served versions and nested groups' layers", "[openapi]") {
+    throttle::memory_store<> store;
+    rampart::router api{{.allowed_versions = {"v2"}}};
+    auto both = api.versions({"v1", "v2"});
+    both.group("/a", rampart::stack(rampart::jwt::require_authenticated{}))
+        .group("/b", rampart::stack(throttle::limiter{
+                         store, throttle::per_ip("b", throttle::parse_rate("5/minute"))}))
+        .get("/{key:uuid}/", ok, "nested", {.summary = "Nested"});
+    rampart::route_declarations d = api.declarations();
+    CHECK(d.versions() == std::vector<std::string>{"v2"}); // v1 is declared, not served
+    auto ops = d.operations();
+    REQUIRE(ops.size() == 1);
+    CHECK(ops[0].version == "v2");
+    CHECK(ops[0].path == "/api/v2/a/b/{key}/");
+    CHECK(ops[0].pattern == "/a/b/{key:uuid}/");
+    REQUIRE(ops[0].params.size() == 1);
+    CHECK(ops[0].params[0].type == "uuid");
+    CHECK(ops[0].doc->summary == "Nested");
+    CHECK(ops[0].doc->authenticated); // from the outer group
+    CHECK(ops[0].doc->throttled);     // from the inner one
+    json::object doc = openapi::generate(d);
+    CHECK(op(doc, "/api/v2/a/b/{key}/", "get").at("parameters").at(0).at("schema").at("format") ==
+          "uuid");
+}
