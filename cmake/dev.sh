@@ -9,7 +9,7 @@
 #   bench [A]  the micro benchmarks (Google Benchmark, A passed to each), then bench/load.sh
 #              (the shop vs bench/shop/bare_shop; DURATION, ROUNDS, ... as load.sh reads them);
 #              RAMPART_BENCH=micro or =load runs only that half
-#   deps       install what is missing (Debian packages; needs root)
+#   deps       install what is missing (Debian packages, needs root; npm packages into build/npm)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -38,6 +38,25 @@ deps() {
         "${missing[@]}" >/dev/null
 }
 
+# npm packages, installed into build/npm (never into git): swagger-ui-dist's assets for the
+# shop's /api/docs/ page, and an OpenAPI 3.1 validator the tests check generated documents with.
+npm_dir="$root/build/npm"
+npm_packages=(swagger-ui-dist@5.35.0 @seriousme/openapi-schema-validator@2.11.0)
+
+npm_deps() {
+    command -v npm >/dev/null || deps nodejs npm
+    local missing=()
+    for p in "${npm_packages[@]}"; do
+        [ -f "$npm_dir/node_modules/${p%@*}/package.json" ] || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    # All of them at once: an install without a package.json prunes what it was not given.
+    echo "rampart: installing npm ${npm_packages[*]} into $npm_dir"
+    mkdir -p "$npm_dir"
+    SCARF_ANALYTICS=false npm install --prefix "$npm_dir" --no-save --no-audit --no-fund \
+        --loglevel=error "${npm_packages[@]}" >/dev/null
+}
+
 # configure DIR [cmake args...]
 configure() {
     local dir=$1
@@ -55,9 +74,13 @@ run_tests() {
 cmd=${1:-help}
 shift || true
 case "$cmd" in
-deps) deps "${bench_packages[@]}" ;;
+deps)
+    deps "${bench_packages[@]}"
+    npm_deps
+    ;;
 run)
     deps
+    npm_deps
     configure "$root/build/release" -DCMAKE_BUILD_TYPE=Release -DRAMPART_BUILD_TESTS=OFF \
         -DRAMPART_BUILD_BENCH=OFF
     if [ -d "$root/examples/shop" ]; then
@@ -70,6 +93,7 @@ run)
     ;;
 test)
     deps
+    npm_deps
     configure "$root/build/test" -DCMAKE_BUILD_TYPE=Release -DRAMPART_BUILD_BENCH=OFF
     run_tests "$root/build/test" "$@"
     ;;
@@ -77,6 +101,7 @@ sanitize)
     # clang 16 builds this suite, g++ the test stage's: CI compiles everything with both.
     # UBSan's vptr check needs RTTI (on by default); no recovery, so any report fails the test.
     deps
+    npm_deps
     configure "$root/build/asan-clang" -DCMAKE_CXX_COMPILER=clang++-16 -DCMAKE_BUILD_TYPE=Debug \
         -DRAMPART_BUILD_BENCH=OFF \
         "-DCMAKE_CXX_FLAGS=-O0 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"

@@ -3,8 +3,8 @@
 
 // The shop's HTTP API (../../docs/shop-api.md), assembled from rampart's parts:
 //
-//   error_envelope | access_log | allowed_hosts | jwt::authenticate | throttle::limiter |
-//   jwt::enforce | router
+//   error_envelope | access_log | allowed_hosts | openapi::serve_docs | jwt::authenticate |
+//   throttle::limiter | jwt::enforce | router
 //
 // The router holds v1 and v2 of products and orders, and the unversioned token endpoints.
 // Everything here is generic over the two stores, so the same code runs with in-process state
@@ -16,6 +16,7 @@
 #include <rampart/core.hpp>
 #include <rampart/errors.hpp>
 #include <rampart/jwt.hpp>
+#include <rampart/openapi.hpp>
 #include <rampart/pagination.hpp>
 #include <rampart/router.hpp>
 #include <rampart/server.hpp>
@@ -24,13 +25,21 @@
 
 #include <boost/asio/thread_pool.hpp>
 
+#include <fstream>
+#include <initializer_list>
 #include <iostream>
 #include <optional>
 #include <string>
 
+// Where cmake/dev.sh installs swagger-ui-dist (examples/shop/CMakeLists.txt defines it).
+#ifndef SHOP_SWAGGER_UI_DIR
+#define SHOP_SWAGGER_UI_DIR "build/npm/node_modules/swagger-ui-dist"
+#endif
+
 namespace shop {
 
 namespace jwt = rampart::jwt;
+namespace openapi = rampart::openapi;
 namespace throttle = rampart::throttle;
 namespace v = rampart::validation;
 using rampart::context;
@@ -110,13 +119,13 @@ inline std::int64_t caller_id(const context& ctx) {
     return *id;
 }
 
-inline boost::json::object order_json(const order& o) {
-    return {{"id", o.id},
-            {"product_id", o.product_id},
-            {"quantity", o.quantity},
-            {"shipping_address", o.shipping_address},
-            {"status", o.status},
-            {"created_at", o.created_at}};
+/// An order as every version shows it.
+inline auto order_shape() {
+    using v::out;
+    return v::shape<order>(out("id", &order::id), out("product_id", &order::product_id),
+                           out("quantity", &order::quantity),
+                           out("shipping_address", &order::shipping_address),
+                           out("status", &order::status), out("created_at", &order::created_at));
 }
 
 struct money {
@@ -153,6 +162,9 @@ public:
           orders_query_(catalog::order_columns, orders_.ordering(), "user_id = ?"),
           order_schema_(make_order_schema(db)) {
         add_routes();
+        // The document is built once, from the routes just declared; serving it is a copy.
+        docs_.emplace(openapi::generate(router_.declarations(), document_options()),
+                      swagger_ui_options(cfg));
     }
 
     api(const api&) = delete;
@@ -164,7 +176,7 @@ public:
         // allowed_hosts first after the envelope and the log: a refused Host costs no token
         // check, no throttle lookup, no handler.
         return rampart::stack(rampart::error_envelope<>{},
-                              rampart::access_log<Sink>{std::move(access)}, hosts_,
+                              rampart::access_log<Sink>{std::move(access)}, hosts_, *docs_,
                               jwt::authenticate{verifier_, tokens_store_, authentication(users_)},
                               limiter_, jwt::enforce{})
             .wrap(router_);
@@ -175,6 +187,42 @@ private:
         jwt::issuer_options o;
         o.access_lifetime = std::chrono::seconds{cfg.access_ttl};
         o.refresh_lifetime = std::chrono::seconds{cfg.refresh_ttl};
+        return o;
+    }
+
+    /// What the layers around the router do, for the document: tokens are checked and rates
+    /// spent on every request; any request may meet a refused Host (400), the body limit (413)
+    /// or a store that is down (503).
+    static openapi::document_options document_options() {
+        openapi::document_options o;
+        o.title = "rampart shop";
+        o.description = "The example order/product service of rampart (docs/shop-api.md).";
+        o.throttled = true;
+        o.authentication_everywhere = true;
+        o.common_errors = {400, 413, 503};
+        o.require_declared = true;
+        return o;
+    }
+
+    /// SHOP_SWAGGER_UI: a URL or a folder; unset, the folder cmake/dev.sh installs. When that
+    /// default folder is missing the page is still served, without its assets, and start-up
+    /// says why.
+    static openapi::swagger_ui_options swagger_ui_options(const config& cfg) {
+        openapi::swagger_ui_options o;
+        o.title = "rampart shop API";
+        const std::string& where = cfg.swagger_ui;
+        if (where.starts_with("http://") || where.starts_with("https://")) {
+            o.assets_url = where;
+        } else if (!where.empty()) {
+            o.assets_dir = where;
+        } else if (std::ifstream(SHOP_SWAGGER_UI_DIR "/swagger-ui-bundle.js")) {
+            o.assets_dir = SHOP_SWAGGER_UI_DIR;
+        } else {
+            std::cerr << "shop: warning: no swagger-ui-dist in " SHOP_SWAGGER_UI_DIR
+                         " (cmake/dev.sh deps installs it; or set SHOP_SWAGGER_UI): /api/docs/ "
+                         "is served without its assets\n";
+            o.assets_url = "/api/docs/";
+        }
         return o;
     }
 
@@ -239,42 +287,53 @@ private:
 
     void add_routes() {
         auto both = router_.versions({"v1", "v2"});
-        both.get(
-            "/products/",
-            [this](context& ctx) -> asio::awaitable<response> {
-                pg::sqlite_source source{db_.db(), products_query_, read_product};
-                auto key_of = [](const product& p) { return pg::key{pg::key_value{p.id}}; };
-                auto page = co_await products_.paginate(ctx, source, key_of);
-                co_return rampart::json_response(http::status::ok,
-                                                 page.to_json([&](const product& p) {
-                                                     return product_out_.render(ctx.version(), p);
-                                                 }));
-            },
-            "product-list");
-        both.get(
-            "/products/{id:int}/",
-            [this](context& ctx) -> asio::awaitable<response> {
-                const std::int64_t id = *ctx.param<std::int64_t>("id");
-                std::optional<product> p = co_await db_.find_product(id);
-                if (!p) // rendered, not thrown: the same 404 without a C++ exception
-                    co_return ctx.render_error(rampart::not_found{});
-                co_return rampart::json_response(http::status::ok,
-                                                 product_out_.render(ctx.version(), *p));
-            },
-            "product-detail");
+        both.get("/products/",
+                 [this](context& ctx) -> asio::awaitable<response> {
+                     pg::sqlite_source source{db_.db(), products_query_, read_product};
+                     auto key_of = [](const product& p) { return pg::key{pg::key_value{p.id}}; };
+                     auto page = co_await products_.paginate(ctx, source, key_of);
+                     co_return rampart::json_response(
+                         http::status::ok, page.to_json([&](const product& p) {
+                             return product_out_.render(ctx.version(), p);
+                         }));
+                 },
+                 "product-list",
+                 {.summary = "List products, by id",
+                  .tags = {"products"},
+                  .result = openapi::results(product_out_),
+                  .pages = openapi::pages_of(products_)});
+        both.get("/products/{id:int}/",
+                 [this](context& ctx) -> asio::awaitable<response> {
+                     const std::int64_t id = *ctx.param<std::int64_t>("id");
+                     std::optional<product> p = co_await db_.find_product(id);
+                     if (!p) // rendered, not thrown: the same 404 without a C++ exception
+                         co_return ctx.render_error(rampart::not_found{});
+                     co_return rampart::json_response(http::status::ok,
+                                                      product_out_.render(ctx.version(), *p));
+                 },
+                 "product-detail",
+                 {.summary = "One product",
+                  .tags = {"products"},
+                  .result = openapi::results(product_out_),
+                  .errors = {404}});
 
         auto orders = both.group("/orders", rampart::stack(jwt::require_authenticated{}));
-        orders.get(
-            "/",
-            [this](context& ctx) -> asio::awaitable<response> {
-                const std::int64_t user = caller_id(ctx);
-                const std::string filter = "user=" + std::to_string(user);
-                pg::sqlite_source source{db_.db(), orders_query_, read_order, user};
-                auto key_of = [](const order& o) { return pg::key{o.created_at, o.id}; };
-                auto page = co_await orders_.paginate(ctx, source, key_of, filter);
-                co_return rampart::json_response(http::status::ok, page.to_json(order_json));
-            },
-            "order-list");
+        orders.get("/",
+                   [this](context& ctx) -> asio::awaitable<response> {
+                       const std::int64_t user = caller_id(ctx);
+                       const std::string filter = "user=" + std::to_string(user);
+                       pg::sqlite_source source{db_.db(), orders_query_, read_order, user};
+                       auto key_of = [](const order& o) { return pg::key{o.created_at, o.id}; };
+                       auto page = co_await orders_.paginate(ctx, source, key_of, filter);
+                       co_return rampart::json_response(
+                           http::status::ok,
+                           page.to_json([&](const order& o) { return order_out_.render(o); }));
+                   },
+                   "order-list",
+                   {.summary = "The caller's orders, newest first",
+                    .tags = {"orders"},
+                    .result = openapi::results(order_out_),
+                    .pages = openapi::pages_of(orders_)});
         orders.post(
             "/",
             [this](context& ctx) -> asio::awaitable<response> {
@@ -295,30 +354,74 @@ private:
                                                     "does_not_exist");
                 }
                 const order& o = std::get<order>(placed);
-                response res = rampart::json_response(http::status::created, order_json(o));
+                response res = rampart::json_response(http::status::created, order_out_.render(o));
                 if (auto url = location.try_format({{"id", o.id}})) // a row id always fits {id:int}
                     res.set(http::field::location, *url);
                 co_return res;
             },
-            "order-create");
-        orders.get(
-            "/{id:int}/",
-            [this](context& ctx) -> asio::awaitable<response> {
-                const std::int64_t user = caller_id(ctx);
-                const std::int64_t id = *ctx.param<std::int64_t>("id");
-                std::optional<order> o = co_await db_.find_order(user, id);
-                if (!o)
-                    co_return ctx.render_error(rampart::not_found{});
-                co_return rampart::json_response(http::status::ok, order_json(*o));
-            },
-            "order-detail");
+            "order-create",
+            {.summary = "Place an order",
+             .description = "The product's stock drops by `quantity` in the same transaction.",
+             .tags = {"orders"},
+             .body = openapi::body_of(order_schema_),
+             .result = openapi::results(order_out_),
+             .headers = {{"Location", "The new order's URL."}}});
+        orders.get("/{id:int}/",
+                   [this](context& ctx) -> asio::awaitable<response> {
+                       const std::int64_t user = caller_id(ctx);
+                       const std::int64_t id = *ctx.param<std::int64_t>("id");
+                       std::optional<order> o = co_await db_.find_order(user, id);
+                       if (!o) // rendered, not thrown: the same 404 without a C++ exception
+                           co_return ctx.render_error(rampart::not_found{});
+                       co_return rampart::json_response(http::status::ok, order_out_.render(*o));
+                   },
+                   "order-detail",
+                   {.summary = "One of the caller's orders",
+                    .tags = {"orders"},
+                    .result = openapi::results(order_out_),
+                    .errors = {404}});
 
         auto auth = router_.unversioned();
         auth.with(rampart::stack(login_limiter_))
-            .post("/api/token/", tokens_.obtain_handler(), "token");
-        auth.post("/api/token/refresh/", tokens_.refresh_handler(), "token-refresh");
-        auth.post("/api/token/verify/", tokens_.verify_handler(), "token-verify");
-        auth.post("/api/token/blacklist/", tokens_.blacklist_handler(), "token-blacklist");
+            .post("/api/token/", tokens_.obtain_handler(), "token",
+                  token_doc("Obtain an access and a refresh token", {"username", "password"},
+                            token_pair_schema(), {401}));
+        auth.post("/api/token/refresh/", tokens_.refresh_handler(), "token-refresh",
+                  token_doc("Rotate a refresh token", {"refresh"}, token_pair_schema(), {401}));
+        auth.post("/api/token/verify/", tokens_.verify_handler(), "token-verify",
+                  token_doc("Check a token", {"token"}, empty_object_schema(), {401}));
+        auth.post("/api/token/blacklist/", tokens_.blacklist_handler(), "token-blacklist",
+                  token_doc("Log out: the refresh token never works again", {"refresh"},
+                            empty_object_schema(), {401}));
+    }
+
+    // The token endpoints' bodies, as jwt::token_service reads and writes them.
+    static rampart::route_doc token_doc(std::string summary,
+                                        std::initializer_list<const char*> fields,
+                                        boost::json::object result, std::vector<unsigned> errors) {
+        boost::json::object properties;
+        boost::json::array required;
+        for (const char* f : fields) {
+            properties[f] = {{"type", "string"}, {"minLength", 1}};
+            required.push_back(boost::json::string(f));
+        }
+        return {.summary = std::move(summary),
+                .tags = {"tokens"},
+                .body = boost::json::object{{"type", "object"},
+                                            {"properties", std::move(properties)},
+                                            {"required", std::move(required)}},
+                .result = {{"", std::move(result)}},
+                .status = 200,
+                .errors = std::move(errors)};
+    }
+    static boost::json::object token_pair_schema() {
+        return {
+            {"type", "object"},
+            {"properties", {{"access", {{"type", "string"}}}, {"refresh", {{"type", "string"}}}}},
+            {"required", boost::json::array{"access", "refresh"}}};
+    }
+    static boost::json::object empty_object_schema() {
+        return {{"type", "object"}, {"maxProperties", 0}};
     }
 
     // The members' types, named once.
@@ -331,6 +434,7 @@ private:
     using login_limiter = throttle::limiter<BucketStore, throttle::rule<throttle::keys::client_ip>>;
     using product_views = decltype(product_shapes());
     using order_schema = decltype(make_order_schema(std::declval<catalog&>()));
+    using order_view = decltype(order_shape());
 
     const config& cfg_;
     catalog& db_;
@@ -347,10 +451,14 @@ private:
     pg::sqlite_keyset products_query_;
     pg::sqlite_keyset orders_query_;
     product_views product_out_ = product_shapes();
+    order_view order_out_ = order_shape();
     order_schema order_schema_;
     rampart::allowed_hosts hosts_{cfg_.allowed_hosts};
     rampart::router router_{rampart::router_options{.public_base_url = cfg_.public_url}};
     rampart::url_builder urls_ = router_.urls();
+    /// GET /api/schema/ and /api/docs/, outside authentication and throttling; made once the
+    /// routes exist.
+    std::optional<openapi::serve_docs> docs_;
 };
 
 } // namespace shop

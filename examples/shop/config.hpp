@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <fstream>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -46,6 +47,9 @@ struct config {
     std::vector<std::string> allowed_hosts = {"localhost", "127.0.0.1", "[::1]"};
     /// The base of every absolute URL written (normalised); empty: the accepted Host.
     std::string public_url;
+    /// Where /api/docs/ gets Swagger UI: a folder of npm's swagger-ui-dist, or an http(s) URL
+    /// of one; empty: the folder cmake/dev.sh installs it in.
+    std::string swagger_ui;
 };
 
 /// A configuration value that could not be used; the message names the variable.
@@ -98,6 +102,8 @@ inline const std::vector<option>& options() {
          "Host names answered, any port (.example.com: domain and subdomains; *: all)"},
         {"SHOP_PUBLIC_URL", "--public-url", "(unset: from the allowed Host)",
          "base of absolute URLs (next, previous, Location), e.g. https://shop.example.com"},
+        {"SHOP_SWAGGER_UI", "--swagger-ui", "(build/npm/node_modules/swagger-ui-dist)",
+         "swagger-ui-dist folder, or an http(s) URL of one, for /api/docs/"},
     };
     return all;
 }
@@ -200,6 +206,13 @@ inline void apply(config& c, std::string_view name, const std::string& value) {
         } catch (const std::invalid_argument& e) {
             throw config_error(std::string("SHOP_PUBLIC_URL: ") + e.what());
         }
+    } else if (name == "SHOP_SWAGGER_UI") {
+        // A folder is checked now, before anything is opened or bound; a URL is the browser's.
+        bool url = value.starts_with("http://") || value.starts_with("https://");
+        if (!url && !std::ifstream(value + "/swagger-ui-bundle.js"))
+            throw config_error("SHOP_SWAGGER_UI: no swagger-ui-bundle.js in \"" + value +
+                               "\" (a folder of npm's swagger-ui-dist, or an http(s) URL of one)");
+        c.swagger_ui = value;
     }
 }
 

@@ -168,6 +168,13 @@ public:
         return middleware_stack(*this).wrap(std::move(h));
     }
 
+    /// Calls `f(layer)` for each layer, outermost first: start-up introspection (a router asks
+    /// a group's layers to document its routes), never per request.
+    template <class F>
+    void for_each_layer(F&& f) const {
+        std::apply([&](const Ms&... ms) { (f(ms), ...); }, layers_);
+    }
+
     /// A longer stack with `m` innermost.
     template <layer M>
     auto with(M m) && {

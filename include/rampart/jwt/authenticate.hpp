@@ -214,6 +214,12 @@ public:
         return rampart::before_then(*this, ctx, next);
     }
 
+    /// Documents the routes it guards (route_doc): they require a caller.
+    template <class Doc>
+    void describe(Doc& doc) const {
+        doc.authenticated = true;
+    }
+
     /// Throws unless `ctx` is authenticated.
     /// Throws: the recorded failure (see authentication_failure::raise) or
     /// not_authenticated (401); both are the client's.
@@ -249,6 +255,13 @@ public:
     /// client's. What `predicate` throws passes through.
     template <class Next>
     asio::awaitable<response> operator()(context& ctx, Next& next);
+
+    /// Documents the routes it guards (route_doc): a caller is required, and may be refused 403.
+    template <class Doc>
+    void describe(Doc& doc) const {
+        doc.authenticated = true;
+        doc.errors.push_back(403);
+    }
 
 private:
     Predicate predicate_;

@@ -5,6 +5,7 @@
 #include <rampart/core/middleware.hpp>
 #include <rampart/router/detail/group_wrap.hpp>
 #include <rampart/router/detail/router_state.hpp>
+#include <rampart/router/route_doc.hpp>
 
 #include <boost/beast/http/verb.hpp>
 
@@ -37,41 +38,46 @@ public:
           wrap_(std::move(wrap)) {}
 
     /** Serves `method` on `prefix + pattern` with `h`. A non-empty `name` is what url_builder
-        looks the route up by.
+        looks the route up by (and an API document's operation id); `doc` is what API documents
+        say about the route, completed by the group's middleware (route_doc, describes_route).
+        Neither is read while serving.
 
         Throws: std::invalid_argument (a programming error) when the pattern is malformed or
         names an unknown parameter type, when `name` already names another pattern in a
         version, or when the path already serves `method`.
     */
     template <handler_like H>
-    route_group& route(http::verb method, std::string_view pattern, H h,
-                       std::string_view name = {});
+    route_group& route(http::verb method, std::string_view pattern, H h, std::string_view name = {},
+                       route_doc doc = {});
 
     /// Serves several methods with one handler (it can read `ctx.req().method()`).
     /// Throws: std::invalid_argument as the one-method route().
     template <handler_like H>
     route_group& route(std::initializer_list<http::verb> methods, std::string_view pattern, H h,
-                       std::string_view name = {});
+                       std::string_view name = {}, route_doc doc = {});
 
     /// route(http::verb::get, ...): GET, and HEAD through it. Throws: as route().
     template <handler_like H>
-    route_group& get(std::string_view pattern, H h, std::string_view name = {});
+    route_group& get(std::string_view pattern, H h, std::string_view name = {}, route_doc doc = {});
 
     /// route(http::verb::post, ...). Throws: as route().
     template <handler_like H>
-    route_group& post(std::string_view pattern, H h, std::string_view name = {});
+    route_group& post(std::string_view pattern, H h, std::string_view name = {},
+                      route_doc doc = {});
 
     /// route(http::verb::put, ...). Throws: as route().
     template <handler_like H>
-    route_group& put(std::string_view pattern, H h, std::string_view name = {});
+    route_group& put(std::string_view pattern, H h, std::string_view name = {}, route_doc doc = {});
 
     /// route(http::verb::patch, ...). Throws: as route().
     template <handler_like H>
-    route_group& patch(std::string_view pattern, H h, std::string_view name = {});
+    route_group& patch(std::string_view pattern, H h, std::string_view name = {},
+                       route_doc doc = {});
 
     /// route(http::verb::delete_, ...). Throws: as route().
     template <handler_like H>
-    route_group& delete_(std::string_view pattern, H h, std::string_view name = {});
+    route_group& delete_(std::string_view pattern, H h, std::string_view name = {},
+                         route_doc doc = {});
 
     /// A new sub-group under `prefix` (e.g. "/orders", no trailing slash) whose routes run
     /// inside `layers` (outermost first), inside this group's own middleware.

@@ -13,6 +13,8 @@
 #include <rampart/router/deprecation.hpp>
 #include <rampart/router/detail/router_state.hpp>
 #include <rampart/router/options.hpp>
+#include <rampart/router/route_declarations.hpp>
+#include <rampart/router/route_doc.hpp>
 #include <rampart/router/route_group.hpp>
 #include <rampart/router/route_match.hpp>
 #include <rampart/router/uri.hpp>
@@ -96,6 +98,10 @@ public:
 
     /// Builds URLs of named routes; valid while this router or a copy lives.
     url_builder urls() const noexcept { return url_builder{state_.get()}; }
+
+    /// The versions and routes as declared, with their documentation, for API document
+    /// generators (rampart::openapi). Read at start-up, after the routes are added.
+    route_declarations declarations() const { return route_declarations{state_}; }
 
     /// What the CORS middleware asks for a preflight's `Allow`.
     route_lookup lookup() const { return route_lookup{state_}; }

@@ -239,6 +239,12 @@ public:
 
     const client_ip_resolver& resolver() const noexcept { return resolver_; }
 
+    /// Documents the routes it throttles (route_doc): 429 and the rate-limit headers.
+    template <class Doc>
+    void describe(Doc& doc) const {
+        doc.throttled = true;
+    }
+
 private:
     template <std::size_t... I>
     void collect_keys(const context& ctx, std::array<std::string, sizeof...(Rules)>& keys,

@@ -7,6 +7,7 @@
 #include <rampart/router/detail/route_table.hpp>
 #include <rampart/router/detail/version_entry.hpp>
 #include <rampart/router/options.hpp>
+#include <rampart/router/route_doc.hpp>
 #include <rampart/router/route_match.hpp>
 #include <rampart/router/uri.hpp>
 
@@ -23,6 +24,15 @@
 
 namespace rampart::detail {
 
+/// One registration of a method on a route, as declared, for API documents: kept beside the
+/// tables, never read while serving.
+struct declared_route {
+    std::vector<const version_entry*> versions; // the unversioned entry for unversioned routes
+    http::verb method;
+    std::shared_ptr<const route_info> route;
+    std::shared_ptr<const route_doc> doc;
+};
+
 /// Everything a router knows; shared (read-only once serving) by the router, its copies, its
 /// url_builder and the CORS middleware.
 class router_state {
@@ -36,6 +46,7 @@ public:
     std::vector<std::unique_ptr<version_entry>> versions;
     std::vector<std::string> prefix_segments;
     bool has_routes = false;
+    std::vector<declared_route> declared;
 
     version_entry* find_version(std::string_view name) const noexcept;
 
@@ -49,11 +60,12 @@ public:
     /// Throws: std::invalid_argument for a bad or duplicate name; std::logic_error after routes.
     void add_matcher(std::string name, std::function<bool(std::string_view)> test);
 
-    /// Registers one route in `targets`. Throws: std::invalid_argument for a bad pattern, a
-    /// name that names another pattern, or a method the path serves already.
+    /// Registers one route in `targets`, and its documentation. Throws: std::invalid_argument
+    /// for a bad pattern, a name that names another pattern, or a method the path serves already.
     void add_route(const std::vector<version_entry*>& targets, http::verb method,
                    std::string_view pattern, std::string_view name,
-                   const std::shared_ptr<const erased_handler>& handler);
+                   const std::shared_ptr<const erased_handler>& handler,
+                   std::shared_ptr<const route_doc> doc);
 
     /// Splits, checks and matches a request. Throws the http_error to answer with when no
     /// route serves the path (404), the input is bad (400/404/414), or the version is unknown.

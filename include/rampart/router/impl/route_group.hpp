@@ -9,18 +9,21 @@ namespace rampart {
 template <class Wrap>
 template <handler_like H>
 route_group<Wrap>& route_group<Wrap>::route(http::verb method, std::string_view pattern, H h,
-                                            std::string_view name) {
-    return route({method}, pattern, std::move(h), name);
+                                            std::string_view name, route_doc doc) {
+    return route({method}, pattern, std::move(h), name, std::move(doc));
 }
 
 template <class Wrap>
 template <handler_like H>
 route_group<Wrap>& route_group<Wrap>::route(std::initializer_list<http::verb> methods,
-                                            std::string_view pattern, H h, std::string_view name) {
+                                            std::string_view pattern, H h, std::string_view name,
+                                            route_doc doc) {
     auto handler = detail::erase_handler(wrap_(std::move(h)));
     std::string full = prefix_ + std::string(pattern);
+    wrap_.describe(doc);
+    auto described = std::make_shared<const route_doc>(std::move(doc));
     for (auto m : methods)
-        state_->add_route(targets_, m, full, name, handler);
+        state_->add_route(targets_, m, full, name, handler, described);
     return *this;
 }
 
@@ -29,8 +32,8 @@ route_group<Wrap>& route_group<Wrap>::route(std::initializer_list<http::verb> me
     template <class Wrap>                                                                          \
     template <handler_like H>                                                                      \
     route_group<Wrap>& route_group<Wrap>::VERB(std::string_view pattern, H h,                      \
-                                               std::string_view name) {                            \
-        return route(http::verb::VERB, pattern, std::move(h), name);                               \
+                                               std::string_view name, route_doc doc) {             \
+        return route(http::verb::VERB, pattern, std::move(h), name, std::move(doc));               \
     }
 RAMPART_ROUTE_GROUP_VERB(get)
 RAMPART_ROUTE_GROUP_VERB(post)

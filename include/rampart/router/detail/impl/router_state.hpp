@@ -70,7 +70,8 @@ inline void router_state::add_matcher(std::string name,
 
 inline void router_state::add_route(const std::vector<version_entry*>& targets, http::verb method,
                                     std::string_view pattern, std::string_view name,
-                                    const std::shared_ptr<const erased_handler>& handler) {
+                                    const std::shared_ptr<const erased_handler>& handler,
+                                    std::shared_ptr<const route_doc> doc) {
     auto info = std::make_shared<route_info>();
     info->name = std::string(name);
     info->pattern = std::string(pattern);
@@ -90,6 +91,7 @@ inline void router_state::add_route(const std::vector<version_entry*>& targets, 
         }
         v->table.insert(shared, method, handler);
     }
+    declared.push_back({{targets.begin(), targets.end()}, method, shared, std::move(doc)});
     has_routes = true;
 }
 

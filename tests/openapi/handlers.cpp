@@ -1,0 +1,130 @@
+// Serving documents: schema_handler, the Swagger UI page and its assets, and serve_docs in front
+// of the rest of a pipeline.
+
+#include <rampart/openapi/serve_docs.hpp>
+
+#include "support/run.hpp"
+#include "support/temp_dir.hpp"
+
+#include <rampart/core/middleware.hpp>
+#include <rampart/core/response.hpp>
+#include <rampart/errors/envelope.hpp>
+
+#include <boost/json/parse.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <stdexcept>
+#include <string>
+
+namespace {
+
+namespace json = boost::json;
+namespace openapi = rampart::openapi;
+using rampart::http::status;
+using rampart::http::verb;
+using rampart::test::make_request;
+
+const json::object sample{
+    {"openapi", "3.1.0"}, {"info", {{"title", "t"}, {"version", "1"}}}, {"paths", json::object{}}};
+
+/// A stand-in for swagger-ui-dist: the two files the page loads.
+struct fake_assets {
+    rampart::test::temp_dir dir;
+    fake_assets() {
+        std::ofstream(dir.file("swagger-ui.css")) << "body{}";
+        std::ofstream(dir.file("swagger-ui-bundle.js")) << "var SwaggerUIBundle;";
+    }
+};
+
+rampart::response rest(rampart::context&) {
+    return rampart::text_response(status::ok, "the rest");
+}
+
+} // namespace
+
+TEST_CASE("openapi: schema_handler serves the document it serialised once", "[openapi]") {
+    openapi::schema_handler h{sample};
+    rampart::context ctx{make_request(verb::get, "/api/schema/")};
+    rampart::response a = h(ctx);
+    rampart::response b = h(ctx);
+    CHECK(a.result() == status::ok);
+    CHECK(a[rampart::http::field::content_type] == "application/json");
+    CHECK(json::parse(a.body()) == sample);
+    CHECK(a.body() == b.body());
+    CHECK(a[rampart::http::field::content_length] == std::to_string(a.body().size()));
+}
+
+TEST_CASE("openapi: swagger_ui from a folder serves the page and its assets", "[openapi]") {
+    fake_assets assets;
+    openapi::swagger_ui ui{{.schema_url = "/spec.json", .assets_dir = assets.dir.file("")}};
+    rampart::response page = ui.page();
+    CHECK(page[rampart::http::field::content_type] == "text/html; charset=utf-8");
+    CHECK(page.body().find("href=\"./swagger-ui.css\"") != std::string::npos);
+    CHECK(page.body().find("src=\"./swagger-ui-bundle.js\"") != std::string::npos);
+    CHECK(page.body().find("url: \"/spec.json\"") != std::string::npos);
+
+    rampart::context css{make_request(verb::get, "/docs/swagger-ui.css")};
+    rampart::response r = ui(css);
+    CHECK(r.body() == "body{}");
+    CHECK(r[rampart::http::field::content_type] == "text/css; charset=utf-8");
+    rampart::context js{make_request(verb::get, "/docs/swagger-ui-bundle.js")};
+    CHECK(ui(js).body() == "var SwaggerUIBundle;");
+    rampart::context other{make_request(verb::get, "/docs/../secret")};
+    CHECK_THROWS_AS(ui(other), rampart::not_found);
+    rampart::context root{make_request(verb::get, "/docs/")};
+    CHECK(ui(root).body() == page.body());
+}
+
+TEST_CASE("openapi: swagger_ui from a URL loads the assets from there", "[openapi]") {
+    openapi::swagger_ui ui{{.assets_url = "https://assets.example/swagger-ui"}};
+    CHECK(ui.page().body().find("href=\"https://assets.example/swagger-ui/swagger-ui.css\"") !=
+          std::string::npos);
+    CHECK_FALSE(ui.asset("swagger-ui.css"));
+}
+
+TEST_CASE("openapi: swagger_ui refuses a configuration it cannot serve", "[openapi]") {
+    CHECK_THROWS_AS(openapi::swagger_ui({}), std::invalid_argument);
+    CHECK_THROWS_AS(openapi::swagger_ui({.assets_dir = "/x", .assets_url = "https://a.example/"}),
+                    std::invalid_argument);
+    CHECK_THROWS_AS(openapi::swagger_ui({.schema_url = "/s\"><script>", .assets_url = "/a/"}),
+                    std::invalid_argument);
+    rampart::test::temp_dir empty;
+    CHECK_THROWS_WITH(openapi::swagger_ui({.assets_dir = empty.file("")}),
+                      Catch::Contains("swagger-ui.css") && Catch::Contains("swagger-ui-dist"));
+}
+
+TEST_CASE("openapi: serve_docs answers its paths and passes the rest on", "[openapi]") {
+    fake_assets assets;
+    auto app = rampart::stack(rampart::error_envelope<>{},
+                              openapi::serve_docs{sample, {.assets_dir = assets.dir.file("")}})
+                   .wrap(rest);
+    auto send = [&](verb method, const char* target) {
+        return rampart::test::call(app, make_request(method, target));
+    };
+
+    rampart::response schema = send(verb::get, "/api/schema/");
+    CHECK(schema.result() == status::ok);
+    CHECK(json::parse(schema.body()) == sample);
+    CHECK(send(verb::get, "/api/docs/").body().find("SwaggerUIBundle") != std::string::npos);
+    CHECK(send(verb::get, "/api/docs/swagger-ui.css").body() == "body{}");
+
+    rampart::response head = send(verb::head, "/api/schema/");
+    CHECK(head.result() == status::ok);
+    CHECK(head.body().empty());
+    CHECK(head[rampart::http::field::content_length] == std::to_string(schema.body().size()));
+
+    rampart::response options = send(verb::options, "/api/docs/");
+    CHECK(options.result() == status::no_content);
+    CHECK(options[rampart::http::field::allow] == "GET, HEAD, OPTIONS");
+
+    rampart::response post = send(verb::post, "/api/schema/");
+    CHECK(post.result() == status::method_not_allowed);
+    CHECK(post[rampart::http::field::allow] == "GET, HEAD, OPTIONS");
+    CHECK(json::parse(post.body()).at("code") == 405);
+
+    CHECK(send(verb::get, "/api/schema").body() == "the rest"); // exact paths only
+    CHECK(send(verb::get, "/api/docs/other.js").body() == "the rest");
+    CHECK(send(verb::get, "/api/schema/?x=1").result() == status::ok);
+}
