@@ -18,7 +18,8 @@ jobs=${RAMPART_JOBS:-$(nproc)}
 packages=(build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
           clang-16 libclang-rt-16-dev libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev catch2
           libhiredis-dev libre2-dev redis-server libsqlite3-dev sqlite3 libbenchmark-dev wrk
-          python3 python3-jwt libcpp-jwt-dev libspdlog-dev curl)
+          python3 python3-jwt libcpp-jwt-dev libspdlog-dev curl
+          python3-jsonschema chromium python3-websocket)
 # Only for measuring: bench/load.sh traces the shop's log writes, bench/profile.sh profiles.
 bench_packages=(linux-perf valgrind strace)
 
