@@ -365,7 +365,9 @@ private:
              .tags = {"orders"},
              .body = openapi::body_of(order_schema_),
              .result = openapi::results(order_out_),
-             .headers = {{"Location", "The new order's URL."}}});
+             .headers = {{.name = "Location",
+                          .description = "The new order's URL.",
+                          .required = true}}});
         orders.get("/{id:int}/",
                    [this](context& ctx) -> asio::awaitable<response> {
                        const std::int64_t user = caller_id(ctx);
