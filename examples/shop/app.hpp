@@ -26,7 +26,6 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <fstream>
-#include <initializer_list>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -365,9 +364,8 @@ private:
              .tags = {"orders"},
              .body = openapi::body_of(order_schema_),
              .result = openapi::results(order_out_),
-             .headers = {{.name = "Location",
-                          .description = "The new order's URL.",
-                          .required = true}}});
+             .headers = {
+                 {.name = "Location", .description = "The new order's URL.", .required = true}}});
         orders.get("/{id:int}/",
                    [this](context& ctx) -> asio::awaitable<response> {
                        const std::int64_t user = caller_id(ctx);
@@ -385,45 +383,13 @@ private:
 
         auto auth = router_.unversioned();
         auth.with(rampart::stack(login_limiter_))
-            .post("/api/token/", tokens_.obtain_handler(), "token",
-                  token_doc("Obtain an access and a refresh token", {"username", "password"},
-                            token_pair_schema(), {401}));
+            .post("/api/token/", tokens_.obtain_handler(), "token", tokens_.obtain_doc());
         auth.post("/api/token/refresh/", tokens_.refresh_handler(), "token-refresh",
-                  token_doc("Rotate a refresh token", {"refresh"}, token_pair_schema(), {401}));
+                  tokens_.refresh_doc());
         auth.post("/api/token/verify/", tokens_.verify_handler(), "token-verify",
-                  token_doc("Check a token", {"token"}, empty_object_schema(), {401}));
+                  tokens_.verify_doc());
         auth.post("/api/token/blacklist/", tokens_.blacklist_handler(), "token-blacklist",
-                  token_doc("Log out: the refresh token never works again", {"refresh"},
-                            empty_object_schema(), {401}));
-    }
-
-    // The token endpoints' bodies, as jwt::token_service reads and writes them.
-    static rampart::route_doc token_doc(std::string summary,
-                                        std::initializer_list<const char*> fields,
-                                        boost::json::object result, std::vector<unsigned> errors) {
-        boost::json::object properties;
-        boost::json::array required;
-        for (const char* f : fields) {
-            properties[f] = {{"type", "string"}, {"minLength", 1}};
-            required.push_back(boost::json::string(f));
-        }
-        return {.summary = std::move(summary),
-                .tags = {"tokens"},
-                .body = boost::json::object{{"type", "object"},
-                                            {"properties", std::move(properties)},
-                                            {"required", std::move(required)}},
-                .result = {{"", std::move(result)}},
-                .status = 200,
-                .errors = std::move(errors)};
-    }
-    static boost::json::object token_pair_schema() {
-        return {
-            {"type", "object"},
-            {"properties", {{"access", {{"type", "string"}}}, {"refresh", {{"type", "string"}}}}},
-            {"required", boost::json::array{"access", "refresh"}}};
-    }
-    static boost::json::object empty_object_schema() {
-        return {{"type", "object"}, {"maxProperties", 0}};
+                  tokens_.blacklist_doc());
     }
 
     // The members' types, named once.
