@@ -25,7 +25,6 @@
 
 #include <boost/asio/thread_pool.hpp>
 
-#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -163,7 +162,11 @@ public:
         add_routes();
         // The document is built once, from the routes just declared; serving it is a copy.
         docs_.emplace(openapi::generate(router_.declarations(), document_options()),
-                      swagger_ui_options(cfg));
+                      swagger_ui_options(cfg), openapi::docs_paths{},
+                      openapi::missing_ui::unavailable);
+        if (!docs_->ui_problem().empty()) // the document is served all the same
+            std::cerr << "shop: warning: /api/docs/ answers 503: " << docs_->ui_problem()
+                      << " (cmake/dev.sh deps installs it; or set SHOP_SWAGGER_UI)\n";
     }
 
     api(const api&) = delete;
@@ -203,25 +206,17 @@ private:
         return o;
     }
 
-    /// SHOP_SWAGGER_UI: a URL or a folder; unset, the folder cmake/dev.sh installs. When that
-    /// default folder is missing the page is still served, without its assets, and start-up
-    /// says why.
+    /// SHOP_SWAGGER_UI: a URL or a folder; unset, the folder cmake/dev.sh installs. When the
+    /// folder's assets cannot be read the shop still starts: /api/docs/ answers 503 and
+    /// start-up says why.
     static openapi::swagger_ui_options swagger_ui_options(const config& cfg) {
         openapi::swagger_ui_options o;
         o.title = "rampart shop API";
         const std::string& where = cfg.swagger_ui;
-        if (where.starts_with("http://") || where.starts_with("https://")) {
+        if (where.starts_with("http://") || where.starts_with("https://"))
             o.assets_url = where;
-        } else if (!where.empty()) {
-            o.assets_dir = where;
-        } else if (std::ifstream(SHOP_SWAGGER_UI_DIR "/swagger-ui-bundle.js")) {
-            o.assets_dir = SHOP_SWAGGER_UI_DIR;
-        } else {
-            std::cerr << "shop: warning: no swagger-ui-dist in " SHOP_SWAGGER_UI_DIR
-                         " (cmake/dev.sh deps installs it; or set SHOP_SWAGGER_UI): /api/docs/ "
-                         "is served without its assets\n";
-            o.assets_url = "/api/docs/";
-        }
+        else
+            o.assets_dir = where.empty() ? std::string(SHOP_SWAGGER_UI_DIR) : where;
         return o;
     }
 

@@ -376,6 +376,11 @@ def run_main(shop, c):
     post_json("/api/token/blacklist/", "{}", 415, content_type="text/plain")
     send("GET", "/api/token/blacklist/", 405)
 
+    # Over the token service's own body limit (16 KiB), and over the server's (64 KiB).
+    for endpoint in ("refresh/", "verify/", "blacklist/"):
+        for size in (20 * 1024, 64 * 1024 + 1):
+            post_json("/api/token/" + endpoint, json.dumps({"token": "a" * size}), 413)
+
     bad_tokens = ("garbage", expired, nobody, refresh)  # a refresh token is no access token
     for v in VERSIONS:
         products = f"/api/{v}/products/"

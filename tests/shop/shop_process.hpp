@@ -109,7 +109,8 @@ inline process::environment default_environment(const std::string& db) {
             {"SHOP_REFRESH_TTL", std::nullopt},
             {"SHOP_TRUSTED_PROXIES", std::nullopt},
             {"SHOP_ALLOWED_HOSTS", std::nullopt},
-            {"SHOP_PUBLIC_URL", std::nullopt}};
+            {"SHOP_PUBLIC_URL", std::nullopt},
+            {"SHOP_SWAGGER_UI", std::nullopt}};
 }
 
 /// A running shop. Its database lives in `dir` (a fresh one unless given), so a test can
