@@ -28,10 +28,7 @@ struct docs_fixture {
     ~docs_fixture() { pool.join(); }
 
     auto make(jwt::token_service_options o = {}) {
-        return std::make_unique<
-            jwt::token_service<jwt::memory_token_store<test::test_clock>, test::user_table_ref,
-                               jwt::issuer<test::test_clock>, jwt::verifier<test::test_clock>>>(
-            t.issuer, t.verifier, t.store, test::user_table_ref{&users}, std::move(o));
+        return test::make_service(t, users, std::move(o));
     }
 };
 

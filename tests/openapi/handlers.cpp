@@ -42,6 +42,14 @@ rampart::response rest(rampart::context&) {
     return rampart::text_response(status::ok, "the rest");
 }
 
+/// `send(method, target)`: the answer of `docs` in front of rest(), behind the envelope.
+auto sender(openapi::serve_docs docs) {
+    return [app = rampart::stack(rampart::error_envelope<>{}, std::move(docs)).wrap(rest)](
+               verb method, const char* target) mutable {
+        return rampart::test::call(app, make_request(method, target));
+    };
+}
+
 } // namespace
 
 TEST_CASE("openapi: schema_handler serves the document it serialised once", "[openapi]") {
@@ -97,12 +105,7 @@ TEST_CASE("openapi: swagger_ui refuses a configuration it cannot serve", "[opena
 
 TEST_CASE("openapi: serve_docs answers its paths and passes the rest on", "[openapi]") {
     fake_assets assets;
-    auto app = rampart::stack(rampart::error_envelope<>{},
-                              openapi::serve_docs{sample, {.assets_dir = assets.dir.file("")}})
-                   .wrap(rest);
-    auto send = [&](verb method, const char* target) {
-        return rampart::test::call(app, make_request(method, target));
-    };
+    auto send = sender(openapi::serve_docs{sample, {.assets_dir = assets.dir.file("")}});
 
     rampart::response schema = send(verb::get, "/api/schema/");
     CHECK(schema.result() == status::ok);
@@ -131,12 +134,7 @@ TEST_CASE("openapi: serve_docs answers its paths and passes the rest on", "[open
 
 TEST_CASE("openapi: serve_docs answers a target in absolute form by its path", "[openapi]") {
     fake_assets assets;
-    auto app = rampart::stack(rampart::error_envelope<>{},
-                              openapi::serve_docs{sample, {.assets_dir = assets.dir.file("")}})
-                   .wrap(rest);
-    auto send = [&](verb method, const char* target) {
-        return rampart::test::call(app, make_request(method, target));
-    };
+    auto send = sender(openapi::serve_docs{sample, {.assets_dir = assets.dir.file("")}});
     CHECK(json::parse(send(verb::get, "http://shop.example/api/schema/").body()) == sample);
     CHECK(json::parse(send(verb::get, "HTTPS://shop.example:8443/api/schema/?x=1").body()) ==
           sample);
@@ -164,10 +162,7 @@ TEST_CASE("openapi: serve_docs without Swagger UI's assets still serves the docu
 
     openapi::serve_docs docs{sample, ui, {}, openapi::missing_ui::unavailable};
     CHECK_THAT(docs.ui_problem(), Catch::Contains("swagger-ui.css"));
-    auto app = rampart::stack(rampart::error_envelope<>{}, docs).wrap(rest);
-    auto send = [&](verb method, const char* target) {
-        return rampart::test::call(app, make_request(method, target));
-    };
+    auto send = sender(docs);
     CHECK(json::parse(send(verb::get, "/api/schema/").body()) == sample);
     rampart::response page = send(verb::get, "/api/docs/");
     CHECK(page.result() == status::service_unavailable);
