@@ -291,6 +291,15 @@ class Contract:
         for p in problems:
             self.fail(reply, f"body against the documented schema: {p}")
 
+    def parameter_errors(self, path, method, name, text):
+        """The messages of query value `text` against the documented parameter `name`."""
+        params = self.doc["paths"][path][method].get("parameters", [])
+        for i, param in enumerate(self.resolve(p) for p in params):
+            if param["name"] == name and param["in"] == "query":
+                value = int(text) if re.fullmatch(r"-?\d+", text) else text
+                return self.errors_of(value, ["paths", path, method, "parameters", i, "schema"])
+        return [f"{method.upper()} {path} documents no query parameter {name}"]
+
     def body_schema(self, path, method):
         return ["paths", path, method, "requestBody", "content", "application/json", "schema"]
 
@@ -403,8 +412,12 @@ def run_main(shop, c):
              200)
         for size in ("1", "100"):
             send("GET", products + "?page_size=" + size, 200)
+            c.require(c.parameter_errors(products, "get", "page_size", size) == [],
+                      f"page_size={size} fits the documented parameter")
         for size in ("0", "101", "abc", "-1"):
             send("GET", products + "?page_size=" + size, 400)
+            c.require(c.parameter_errors(products, "get", "page_size", size) != [],
+                      f"the documented parameter refuses page_size={size} as the shop does")
         cursor = urllib.parse.parse_qs(urllib.parse.urlsplit(back.json["next"]).query)["cursor"][0]
         for bad in ("made-up", cursor[:-3], cursor[::-1]):
             send("GET", products + "?cursor=" + urllib.parse.quote(bad), 400)
