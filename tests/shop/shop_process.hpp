@@ -113,6 +113,15 @@ inline process::environment default_environment(const std::string& db) {
             {"SHOP_SWAGGER_UI", std::nullopt}};
 }
 
+/// The caller's environment without the SHOP_* settings above, for a shop started without
+/// default_environment (`--help`): a setting the caller exported changes nothing.
+inline process::environment without_shop_settings() {
+    process::environment env = default_environment({});
+    for (auto& [name, value] : env)
+        value = std::nullopt;
+    return env;
+}
+
 /// A running shop. Its database lives in `dir` (a fresh one unless given), so a test can
 /// restart a shop on the same data.
 class shop {
