@@ -25,8 +25,6 @@
 
 #include <boost/asio/thread_pool.hpp>
 
-#include <fstream>
-#include <initializer_list>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -164,7 +162,11 @@ public:
         add_routes();
         // The document is built once, from the routes just declared; serving it is a copy.
         docs_.emplace(openapi::generate(router_.declarations(), document_options()),
-                      swagger_ui_options(cfg));
+                      swagger_ui_options(cfg), openapi::docs_paths{},
+                      openapi::missing_ui::unavailable);
+        if (!docs_->ui_problem().empty()) // the document is served all the same
+            std::cerr << "shop: warning: /api/docs/ answers 503: " << docs_->ui_problem()
+                      << " (cmake/dev.sh deps installs it; or set SHOP_SWAGGER_UI)\n";
     }
 
     api(const api&) = delete;
@@ -204,25 +206,17 @@ private:
         return o;
     }
 
-    /// SHOP_SWAGGER_UI: a URL or a folder; unset, the folder cmake/dev.sh installs. When that
-    /// default folder is missing the page is still served, without its assets, and start-up
-    /// says why.
+    /// SHOP_SWAGGER_UI: a URL or a folder; unset, the folder cmake/dev.sh installs. When the
+    /// folder's assets cannot be read the shop still starts: /api/docs/ answers 503 and
+    /// start-up says why.
     static openapi::swagger_ui_options swagger_ui_options(const config& cfg) {
         openapi::swagger_ui_options o;
         o.title = "rampart shop API";
         const std::string& where = cfg.swagger_ui;
-        if (where.starts_with("http://") || where.starts_with("https://")) {
+        if (where.starts_with("http://") || where.starts_with("https://"))
             o.assets_url = where;
-        } else if (!where.empty()) {
-            o.assets_dir = where;
-        } else if (std::ifstream(SHOP_SWAGGER_UI_DIR "/swagger-ui-bundle.js")) {
-            o.assets_dir = SHOP_SWAGGER_UI_DIR;
-        } else {
-            std::cerr << "shop: warning: no swagger-ui-dist in " SHOP_SWAGGER_UI_DIR
-                         " (cmake/dev.sh deps installs it; or set SHOP_SWAGGER_UI): /api/docs/ "
-                         "is served without its assets\n";
-            o.assets_url = "/api/docs/";
-        }
+        else
+            o.assets_dir = where.empty() ? std::string(SHOP_SWAGGER_UI_DIR) : where;
         return o;
     }
 
@@ -365,7 +359,8 @@ private:
              .tags = {"orders"},
              .body = openapi::body_of(order_schema_),
              .result = openapi::results(order_out_),
-             .headers = {{"Location", "The new order's URL."}}});
+             .headers = {
+                 {.name = "Location", .description = "The new order's URL.", .required = true}}});
         orders.get("/{id:int}/",
                    [this](context& ctx) -> asio::awaitable<response> {
                        const std::int64_t user = caller_id(ctx);
@@ -383,45 +378,13 @@ private:
 
         auto auth = router_.unversioned();
         auth.with(rampart::stack(login_limiter_))
-            .post("/api/token/", tokens_.obtain_handler(), "token",
-                  token_doc("Obtain an access and a refresh token", {"username", "password"},
-                            token_pair_schema(), {401}));
+            .post("/api/token/", tokens_.obtain_handler(), "token", tokens_.obtain_doc());
         auth.post("/api/token/refresh/", tokens_.refresh_handler(), "token-refresh",
-                  token_doc("Rotate a refresh token", {"refresh"}, token_pair_schema(), {401}));
+                  tokens_.refresh_doc());
         auth.post("/api/token/verify/", tokens_.verify_handler(), "token-verify",
-                  token_doc("Check a token", {"token"}, empty_object_schema(), {401}));
+                  tokens_.verify_doc());
         auth.post("/api/token/blacklist/", tokens_.blacklist_handler(), "token-blacklist",
-                  token_doc("Log out: the refresh token never works again", {"refresh"},
-                            empty_object_schema(), {401}));
-    }
-
-    // The token endpoints' bodies, as jwt::token_service reads and writes them.
-    static rampart::route_doc token_doc(std::string summary,
-                                        std::initializer_list<const char*> fields,
-                                        boost::json::object result, std::vector<unsigned> errors) {
-        boost::json::object properties;
-        boost::json::array required;
-        for (const char* f : fields) {
-            properties[f] = {{"type", "string"}, {"minLength", 1}};
-            required.push_back(boost::json::string(f));
-        }
-        return {.summary = std::move(summary),
-                .tags = {"tokens"},
-                .body = boost::json::object{{"type", "object"},
-                                            {"properties", std::move(properties)},
-                                            {"required", std::move(required)}},
-                .result = {{"", std::move(result)}},
-                .status = 200,
-                .errors = std::move(errors)};
-    }
-    static boost::json::object token_pair_schema() {
-        return {
-            {"type", "object"},
-            {"properties", {{"access", {{"type", "string"}}}, {"refresh", {{"type", "string"}}}}},
-            {"required", boost::json::array{"access", "refresh"}}};
-    }
-    static boost::json::object empty_object_schema() {
-        return {{"type", "object"}, {"maxProperties", 0}};
+                  tokens_.blacklist_doc());
     }
 
     // The members' types, named once.

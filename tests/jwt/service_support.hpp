@@ -9,6 +9,7 @@
 #include <rampart/errors/envelope.hpp>
 #include <rampart/jwt/issuer.hpp>
 #include <rampart/jwt/password.hpp>
+#include <rampart/jwt/token_service.hpp>
 #include <rampart/jwt/token_store.hpp>
 #include <rampart/jwt/verifier.hpp>
 
@@ -18,6 +19,7 @@
 #include <boost/json/parse.hpp>
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -101,6 +103,16 @@ struct user_table_ref {
     }
     asio::awaitable<bool> is_active(std::string_view id) { return table->is_active(id); }
 };
+
+/// The token service the service tests build, on a token_layer and a user_table.
+using test_token_service = jwt::token_service<jwt::memory_token_store<test_clock>, user_table_ref,
+                                              jwt::issuer<test_clock>, jwt::verifier<test_clock>>;
+
+inline std::unique_ptr<test_token_service> make_service(token_layer& t, user_table& users,
+                                                        jwt::token_service_options o = {}) {
+    return std::make_unique<test_token_service>(t.issuer, t.verifier, t.store,
+                                                user_table_ref{&users}, std::move(o));
+}
 
 inline boost::json::value body_of(const response& res) {
     return boost::json::parse(res.body());

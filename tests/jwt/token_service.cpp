@@ -32,10 +32,7 @@ struct service_fixture {
     ~service_fixture() { pool.join(); }
 
     auto make(jwt::token_service_options o = {}) {
-        return std::make_unique<
-            jwt::token_service<jwt::memory_token_store<test::test_clock>, test::user_table_ref,
-                               jwt::issuer<test::test_clock>, jwt::verifier<test::test_clock>>>(
-            t.issuer, t.verifier, t.store, test::user_table_ref{&users}, std::move(o));
+        return test::make_service(t, users, std::move(o));
     }
     boost::json::object claims(std::string_view token) { return t.verifier.verify(token).claims; }
 };

@@ -333,3 +333,46 @@ TEST_CASE("openapi: declarations list served versions and nested groups' layers"
     CHECK(op(doc, "/api/v2/a/b/{key}/", "get").at("parameters").at(0).at("schema").at("format") ==
           "uuid");
 }
+
+TEST_CASE("openapi: headers every answer carries are required", "[openapi]") {
+    test_api api;
+    openapi::document_options o;
+    o.authentication_everywhere = true;
+    json::object doc = openapi::generate(api.router.declarations(), o);
+    const auto& headers = doc.at("components").at("headers");
+    CHECK(headers.at("Allow").at("required") == true);
+    CHECK(headers.at("WWW-Authenticate").at("required") == true);
+    CHECK_FALSE(headers.at("Retry-After").as_object().contains("required"));
+    CHECK_FALSE(headers.at("RateLimit").as_object().contains("required"));
+
+    // A 429 of a throttle carries Retry-After and the rate-limit headers: inline, required.
+    const auto& login = op(doc, "/login/", "post").at("responses").as_object();
+    for (const char* name : {"Retry-After", "RateLimit", "RateLimit-Policy"}) {
+        INFO(name);
+        const auto& h = login.at("429").at("headers").at(name);
+        CHECK(h.at("required") == true);
+        CHECK(h.at("schema") == headers.at(name).at("schema"));
+    }
+    // Elsewhere the rate-limit headers may be absent (a refusal before the throttle).
+    CHECK(login.at("200").at("headers").at("RateLimit").at("$ref") ==
+          "#/components/headers/RateLimit");
+    CHECK(login.at("401").at("headers").at("WWW-Authenticate").at("$ref") ==
+          "#/components/headers/WWW-Authenticate");
+
+    // A success header the route declares required.
+    const auto& created = op(doc, "/api/v2/items/", "post").at("responses").at("201");
+    CHECK_FALSE(created.at("headers").at("Location").as_object().contains("required"));
+    rampart::router r;
+    r.unversioned().post(
+        "/things/", ok, "thing-create",
+        {.body = json::object{{"type", "object"}},
+         .result = {{"", {{"type", "object"}}}},
+         .headers = {{.name = "Location", .description = "Its URL.", .required = true}}});
+    json::object things = openapi::generate(r.declarations());
+    CHECK(op(things, "/things/", "post")
+              .at("responses")
+              .at("201")
+              .at("headers")
+              .at("Location")
+              .at("required") == true);
+}

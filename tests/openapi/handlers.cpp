@@ -42,6 +42,14 @@ rampart::response rest(rampart::context&) {
     return rampart::text_response(status::ok, "the rest");
 }
 
+/// `send(method, target)`: the answer of `docs` in front of rest(), behind the envelope.
+auto sender(openapi::serve_docs docs) {
+    return [app = rampart::stack(rampart::error_envelope<>{}, std::move(docs)).wrap(rest)](
+               verb method, const char* target) mutable {
+        return rampart::test::call(app, make_request(method, target));
+    };
+}
+
 } // namespace
 
 TEST_CASE("openapi: schema_handler serves the document it serialised once", "[openapi]") {
@@ -97,12 +105,7 @@ TEST_CASE("openapi: swagger_ui refuses a configuration it cannot serve", "[opena
 
 TEST_CASE("openapi: serve_docs answers its paths and passes the rest on", "[openapi]") {
     fake_assets assets;
-    auto app = rampart::stack(rampart::error_envelope<>{},
-                              openapi::serve_docs{sample, {.assets_dir = assets.dir.file("")}})
-                   .wrap(rest);
-    auto send = [&](verb method, const char* target) {
-        return rampart::test::call(app, make_request(method, target));
-    };
+    auto send = sender(openapi::serve_docs{sample, {.assets_dir = assets.dir.file("")}});
 
     rampart::response schema = send(verb::get, "/api/schema/");
     CHECK(schema.result() == status::ok);
@@ -127,4 +130,51 @@ TEST_CASE("openapi: serve_docs answers its paths and passes the rest on", "[open
     CHECK(send(verb::get, "/api/schema").body() == "the rest"); // exact paths only
     CHECK(send(verb::get, "/api/docs/other.js").body() == "the rest");
     CHECK(send(verb::get, "/api/schema/?x=1").result() == status::ok);
+}
+
+TEST_CASE("openapi: serve_docs answers a target in absolute form by its path", "[openapi]") {
+    fake_assets assets;
+    auto send = sender(openapi::serve_docs{sample, {.assets_dir = assets.dir.file("")}});
+    CHECK(json::parse(send(verb::get, "http://shop.example/api/schema/").body()) == sample);
+    CHECK(json::parse(send(verb::get, "HTTPS://shop.example:8443/api/schema/?x=1").body()) ==
+          sample);
+    CHECK(send(verb::get, "http://shop.example/api/docs/").body().find("SwaggerUIBundle") !=
+          std::string::npos);
+    CHECK(send(verb::get, "http://shop.example/api/docs/swagger-ui.css").body() == "body{}");
+    CHECK(send(verb::post, "http://shop.example/api/docs/").result() == status::method_not_allowed);
+    // Anything else goes on, as before: another path, a malformed or asterisk-form target.
+    CHECK(send(verb::get, "http://shop.example/api/other/").body() == "the rest");
+    CHECK(send(verb::get, "ftp://shop.example/api/schema/").body() == "the rest");
+    CHECK(send(verb::get, "http://user@shop.example/api/schema/").body() == "the rest");
+    CHECK(send(verb::options, "*").body() == "the rest");
+}
+
+TEST_CASE("openapi: serve_docs without Swagger UI's assets still serves the document",
+          "[openapi]") {
+    rampart::test::temp_dir empty;
+    const openapi::swagger_ui_options ui{.assets_dir = empty.file("")};
+    CHECK_THROWS_AS(openapi::serve_docs(sample, ui), std::runtime_error);
+    CHECK_THROWS_AS(openapi::serve_docs(sample, ui, {}, openapi::missing_ui::refuse),
+                    std::runtime_error);
+    // A configuration error is one whatever the policy.
+    CHECK_THROWS_AS(openapi::serve_docs(sample, {}, {}, openapi::missing_ui::unavailable),
+                    std::invalid_argument);
+
+    openapi::serve_docs docs{sample, ui, {}, openapi::missing_ui::unavailable};
+    CHECK_THAT(docs.ui_problem(), Catch::Contains("swagger-ui.css"));
+    auto send = sender(docs);
+    CHECK(json::parse(send(verb::get, "/api/schema/").body()) == sample);
+    rampart::response page = send(verb::get, "/api/docs/");
+    CHECK(page.result() == status::service_unavailable);
+    json::value body = json::parse(page.body());
+    CHECK(body.at("code") == 503);
+    CHECK_THAT(std::string(body.at("errors").at("detail").as_string()),
+               Catch::Contains("Swagger UI") && Catch::Contains("/api/schema/"));
+    CHECK(send(verb::get, "/api/docs/swagger-ui.css").body() == "the rest");
+    CHECK(send(verb::options, "/api/docs/").result() == status::no_content);
+
+    fake_assets assets;
+    openapi::serve_docs fine{
+        sample, {.assets_dir = assets.dir.file("")}, {}, openapi::missing_ui::unavailable};
+    CHECK(fine.ui_problem().empty());
 }

@@ -224,7 +224,7 @@ TEST_CASE("shop: bad SHOP_ALLOWED_HOSTS or SHOP_PUBLIC_URL stops start-up naming
         CHECK(*code == 2);
         CHECK(p.errors().find(variable) != std::string::npos);
     }
-    process help{shop_binary(), {"--help"}};
+    process help{shop_binary(), {"--help"}, without_shop_settings()};
     REQUIRE(help.wait(std::chrono::seconds{30}) == 0);
     CHECK(help.output().find("SHOP_ALLOWED_HOSTS") != std::string::npos);
     CHECK(help.output().find("SHOP_PUBLIC_URL") != std::string::npos);

@@ -104,7 +104,8 @@ TEST_CASE("shop: /api/docs/ serves Swagger UI for the document", "[shop][openapi
 }
 
 TEST_CASE("shop: the documentation needs no token and spends no rate", "[shop][openapi]") {
-    shop s{{{"SHOP_THROTTLE_ANON", "1/hour"}}};
+    temp_dir assets;
+    shop s{{{"SHOP_THROTTLE_ANON", "1/hour"}, {"SHOP_SWAGGER_UI", fake_swagger_ui(assets)}}};
     for (int i = 0; i < 3; ++i) {
         reply r = s.get("/api/schema/", "not-a-token");
         CHECK(r.status() == 200);
@@ -124,4 +125,32 @@ TEST_CASE("shop: SHOP_SWAGGER_UI naming no swagger-ui-dist stops start-up", "[sh
     REQUIRE(code.has_value());
     CHECK(*code == 2);
     CHECK(p.errors().find("SHOP_SWAGGER_UI") != std::string::npos);
+}
+
+TEST_CASE("shop: without Swagger UI's assets the shop starts, serves the document, and /api/docs/ "
+          "answers 503",
+          "[shop][openapi]") {
+    temp_dir assets; // the bundle passes the configuration's check; the stylesheet is missing
+    std::ofstream(assets.file("swagger-ui-bundle.js")) << "var SwaggerUIBundle;";
+    shop s{{{"SHOP_SWAGGER_UI", assets.file("")}}};
+    CHECK(s.get("/api/schema/").status() == 200);
+    reply page = s.get("/api/docs/");
+    CHECK(is_envelope(page, 503));
+    CHECK(page.detail().find("/api/schema/") != std::string::npos);
+    CHECK(s.get("/api/docs/swagger-ui-bundle.js").status() == 404);
+    CHECK(s.get("/api/v1/products/1/").status() == 200);
+    CHECK(s.terminate() == 0);
+    CHECK(s.proc().errors().find("warning: /api/docs/ answers 503") != std::string::npos);
+}
+
+TEST_CASE("shop: the documentation answers a target in absolute form", "[shop][openapi]") {
+    shop s;
+    for (const char* target : {"http://127.0.0.1/api/schema/", "http://localhost:1/api/schema/"}) {
+        INFO(target);
+        reply r = s.send(rampart::test::make_get(target));
+        CHECK(r.status() == 200);
+        CHECK(r.body.at("openapi") == "3.1.0");
+    }
+    // The authority replaces Host: one outside SHOP_ALLOWED_HOSTS is refused before the docs.
+    CHECK(is_envelope(s.send(rampart::test::make_get("http://evil.example/api/schema/")), 400));
 }

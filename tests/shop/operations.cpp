@@ -40,7 +40,7 @@ void wait_retry_after(const reply& r) {
 } // namespace
 
 TEST_CASE("shop: --help prints every variable and exits 0", "[shop]") {
-    process p{shop_binary(), {"--help"}};
+    process p{shop_binary(), {"--help"}, without_shop_settings()};
     CHECK(run_to_exit(p) == 0);
     std::string out = p.output();
     for (const char* variable :

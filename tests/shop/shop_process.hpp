@@ -109,7 +109,17 @@ inline process::environment default_environment(const std::string& db) {
             {"SHOP_REFRESH_TTL", std::nullopt},
             {"SHOP_TRUSTED_PROXIES", std::nullopt},
             {"SHOP_ALLOWED_HOSTS", std::nullopt},
-            {"SHOP_PUBLIC_URL", std::nullopt}};
+            {"SHOP_PUBLIC_URL", std::nullopt},
+            {"SHOP_SWAGGER_UI", std::nullopt}};
+}
+
+/// The caller's environment without the SHOP_* settings above, for a shop started without
+/// default_environment (`--help`): a setting the caller exported changes nothing.
+inline process::environment without_shop_settings() {
+    process::environment env = default_environment({});
+    for (auto& [name, value] : env)
+        value = std::nullopt;
+    return env;
 }
 
 /// A running shop. Its database lives in `dir` (a fresh one unless given), so a test can

@@ -10,6 +10,7 @@
 #include <rampart/jwt/issuer.hpp>
 #include <rampart/jwt/token_store.hpp>
 #include <rampart/jwt/verifier.hpp>
+#include <rampart/router/route_doc.hpp>
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -196,6 +197,20 @@ public:
     auto blacklist_handler() {
         return [this](context& ctx) { return blacklist(ctx); };
     }
+
+    /** Each endpoint's documentation, to give its route (rampart::openapi reads it): the request
+        and response bodies as this service's options make them, 400, 401 (with
+        `WWW-Authenticate`) and 503, and in a cookie transport the cookies set and the CSRF
+        check (403).
+
+        @code
+        auth.post("/api/token/", tokens.obtain_handler(), "token", tokens.obtain_doc());
+        @endcode
+    */
+    route_doc obtain_doc() const;
+    route_doc refresh_doc() const;
+    route_doc verify_doc() const;
+    route_doc blacklist_doc() const;
 
     const token_service_options& options() const noexcept { return options_; }
 

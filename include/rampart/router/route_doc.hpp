@@ -21,6 +21,8 @@ struct header_doc {
     std::string description;
     /// JSON Schema of the value; empty: a string.
     boost::json::object schema = {};
+    /// Every success response carries it (documents mark it `required`).
+    bool required = false;
 };
 
 /// How a list route pages its results, for documents: its query parameters and the page's

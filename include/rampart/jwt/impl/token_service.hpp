@@ -4,6 +4,7 @@
 #include <rampart/detail/ascii.hpp>
 #include <rampart/detail/strict_json.hpp>
 #include <rampart/jwt/detail/cleanse.hpp>
+#include <rampart/jwt/detail/token_docs.hpp>
 #include <rampart/validation/read.hpp>
 
 #include <algorithm>
@@ -157,7 +158,7 @@ template <token_store Store, user_directory Users, class Issuer, token_verifier 
 asio::awaitable<response> token_service<Store, Users, Issuer, Verifier>::verify(context& ctx) {
     auto body = detail::read_object(ctx.req(), options_.max_body_size, false);
     field_errors errors;
-    auto token = detail::string_field(body, "token", 16 * 1024, errors);
+    auto token = detail::string_field(body, "token", detail::max_token_size, errors);
     if (!errors.empty())
         throw validation_error(std::move(errors));
     verify_result verified = co_await detail::verify_with(verifier_, *token);
@@ -298,7 +299,7 @@ token_service<Store, Users, Issuer, Verifier>::read_refresh(context& ctx, bool r
     }
     if (p.token.empty()) {
         field_errors errors;
-        auto token = detail::string_field(body, "refresh", 16 * 1024, errors);
+        auto token = detail::string_field(body, "refresh", detail::max_token_size, errors);
         if (!errors.empty())
             throw validation_error(std::move(errors));
         p.token = std::move(*token);
@@ -392,6 +393,64 @@ void token_service<Store, Users, Issuer, Verifier>::clear_cookies(response& res)
                detail::set_cookie(c, c.refresh_cookie, "", c.refresh_path, seconds{0}, true));
     res.insert(http::field::set_cookie,
                detail::set_cookie(c, c.csrf_cookie, "", c.path, seconds{0}, false));
+}
+
+template <token_store Store, user_directory Users, class Issuer, token_verifier Verifier>
+route_doc token_service<Store, Users, Issuer, Verifier>::obtain_doc() const {
+    const auto& o = options_;
+    route_doc d = detail::token_doc(
+        "Obtain an access and a refresh token",
+        "A new login. Wrong credentials and an unknown user get the same 401.",
+        detail::token_body({{"username", o.max_username_size}, {"password", o.max_password_size}},
+                           true),
+        detail::token_pair_result(o.transport));
+    d.headers.push_back(detail::no_store_header());
+    if (o.transport != token_transport::body)
+        d.headers.push_back(detail::cookies_header(o.cookies, false));
+    return d;
+}
+
+template <token_store Store, user_directory Users, class Issuer, token_verifier Verifier>
+route_doc token_service<Store, Users, Issuer, Verifier>::refresh_doc() const {
+    const auto& o = options_;
+    route_doc d = detail::token_doc(
+        "Rotate a refresh token",
+        "A new access and refresh token; the refresh token presented is used up. Presenting it "
+        "again is taken for theft: 401, and every token of its login is revoked.",
+        detail::token_body({{"refresh", detail::max_token_size}},
+                           o.transport == token_transport::body),
+        detail::token_pair_result(o.transport));
+    d.headers.push_back(detail::no_store_header());
+    if (o.transport != token_transport::body) {
+        d.headers.push_back(detail::cookies_header(o.cookies, false));
+        detail::refresh_cookie_doc(d, o.cookies);
+    }
+    return d;
+}
+
+template <token_store Store, user_directory Users, class Issuer, token_verifier Verifier>
+route_doc token_service<Store, Users, Issuer, Verifier>::verify_doc() const {
+    return detail::token_doc(
+        "Check a token", "200 when the token (access or refresh) is valid and not revoked.",
+        detail::token_body({{"token", detail::max_token_size}}, true), detail::empty_result());
+}
+
+template <token_store Store, user_directory Users, class Issuer, token_verifier Verifier>
+route_doc token_service<Store, Users, Issuer, Verifier>::blacklist_doc() const {
+    const auto& o = options_;
+    route_doc d =
+        detail::token_doc("Log out",
+                          std::string("The refresh token never works again") +
+                              (o.logout_revokes_family ? ", nor any token of its login" : "") +
+                              ". Logging out again answers 200 again.",
+                          detail::token_body({{"refresh", detail::max_token_size}},
+                                             o.transport == token_transport::body),
+                          detail::empty_result());
+    if (o.transport != token_transport::body) {
+        d.headers.push_back(detail::cookies_header(o.cookies, true));
+        detail::refresh_cookie_doc(d, o.cookies);
+    }
+    return d;
 }
 
 } // namespace rampart::jwt

@@ -70,7 +70,8 @@ inline boost::json::object error_schemas(error_style style) {
     return out;
 }
 
-/// `components.headers`: what rampart's layers write on documented responses.
+/// `components.headers`: what rampart's layers write on documented responses. `Allow` (on 405)
+/// and `WWW-Authenticate` (on 401) are on every response that refers to them.
 inline boost::json::object header_components() {
     namespace json = boost::json;
     auto string_header = [](const char* description) {
@@ -78,6 +79,7 @@ inline boost::json::object header_components() {
     };
     json::object h;
     h["Allow"] = string_header("The methods the path serves.");
+    h["Allow"].as_object()["required"] = true;
     h["Retry-After"] =
         json::object{{"description", "Whole seconds after which the request would be admitted."},
                      {"schema", {{"type", "integer"}, {"minimum", 1}}}};
@@ -86,9 +88,18 @@ inline boost::json::object header_components() {
     h["RateLimit-Policy"] = string_header("The tightest applicable limit's quota and window.");
     h["WWW-Authenticate"] =
         string_header("The authentication scheme, and why a token was refused.");
+    h["WWW-Authenticate"].as_object()["required"] = true;
     h["Deprecation"] = string_header("The version is deprecated (RFC 9745).");
     h["Sunset"] = string_header("When the version stops being served (RFC 8594).");
     h["Link"] = string_header("The successor version (rel=\"successor-version\").");
+    return h;
+}
+
+/// The header component `name` inline, marked required: this response always carries it (a
+/// `$ref` cannot say so, and the component is optional on other responses).
+inline boost::json::object required_header(std::string_view name) {
+    boost::json::object h = header_components().at(name).as_object();
+    h["required"] = true;
     return h;
 }
 

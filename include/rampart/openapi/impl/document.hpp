@@ -206,10 +206,14 @@ private:
             res["content"] = json::object{{"application/json", {{"schema", std::move(schema)}}}};
         }
         json::object headers;
-        for (const auto& h : doc_.headers)
-            headers[h.name] = json::object{
+        for (const auto& h : doc_.headers) {
+            json::object header{
                 {"description", h.description},
                 {"schema", h.schema.empty() ? json::object{{"type", "string"}} : h.schema}};
+            if (h.required)
+                header["required"] = true;
+            headers[h.name] = std::move(header);
+        }
         if (!headers.empty())
             res["headers"] = std::move(headers);
         return res;
@@ -247,12 +251,20 @@ private:
         json::object res{
             {"description", error_description(status)},
             {"content", {{error_media_type(o_.errors), {{"schema", std::move(schema)}}}}}};
+        // What rampart's layers always write on these answers is required (`Allow` and
+        // `WWW-Authenticate` are required in their components); a 503 may come from a store
+        // that names no time to retry after.
         json::object headers;
         if (status == 401)
             headers["WWW-Authenticate"] = ref("headers", "WWW-Authenticate");
         if (status == 405)
             headers["Allow"] = ref("headers", "Allow");
-        if (status == 429 || status == 503)
+        if (status == 429)
+            headers["Retry-After"] = required_header("Retry-After");
+        if (status == 429 && throttled())
+            for (const char* name : {"RateLimit", "RateLimit-Policy"})
+                headers[name] = required_header(name);
+        if (status == 503)
             headers["Retry-After"] = ref("headers", "Retry-After");
         if (!headers.empty())
             res["headers"] = std::move(headers);
@@ -281,7 +293,8 @@ private:
             if (headers.is_null())
                 headers = json::object{};
             for (const char* n : names)
-                headers.as_object()[n] = ref("headers", n);
+                if (!headers.as_object().contains(n)) // a 429's are required already
+                    headers.as_object()[n] = ref("headers", n);
         }
     }
 
