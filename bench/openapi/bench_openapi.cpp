@@ -97,7 +97,13 @@ struct shop_routes {
          .ordering = {{"created_at", pg::order::descending}, {"id", pg::order::descending}},
          .cursors = {.keys = {"0123456789abcdef"}}}};
     rampart::router router;
-    openapi::document_options options;
+    openapi::document_options options{
+        .title = "rampart shop",
+        .description = "The example order/product service of rampart (docs/shop-api.md).",
+        .throttled = true,
+        .authentication_everywhere = true,
+        .common_errors = {400, 413, 503},
+        .require_declared = true};
 
     shop_routes() {
         auto product_out = product_shapes();
@@ -152,13 +158,6 @@ struct shop_routes {
         tokens.post(
             "/api/token/blacklist/", empty, "token-blacklist",
             token_route("Log out: the refresh token never works again", {"refresh"}, nothing));
-
-        options.title = "rampart shop";
-        options.description = "The example order/product service of rampart (docs/shop-api.md).";
-        options.throttled = true;
-        options.authentication_everywhere = true;
-        options.common_errors = {400, 413, 503};
-        options.require_declared = true;
     }
 };
 
