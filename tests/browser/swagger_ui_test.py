@@ -303,6 +303,9 @@ def run(args, websocket):
                       "(are its assets served? is the document valid?)", RENDER_S)
 
         # Every operation of the document renders: both versions, orders, the token endpoints.
+        with contextlib.suppress(Failure):  # a shortfall is reported below, operation by operation
+            page.wait_for(f"document.querySelectorAll('#swagger-ui .opblock').length >= "
+                          f"{len(documented)}", "every operation to render", STEP_S)
         rendered = sorted((m.upper(), p) for m, p in page.evaluate(OPERATIONS_JS))
         for must in [("GET", "/api/v1/products/"), ("GET", "/api/v2/products/"),
                      ("GET", "/api/v1/products/{id}/"), ("POST", "/api/v2/orders/"),
