@@ -521,7 +521,7 @@ static_assert(middleware<gate_both_ways> && hook_middleware<gate_both_ways>);
 static_assert(std::is_same_v<decltype(stack(gate_both_ways{}).wrap(quiet_handler{})),
                              detail::fused<quiet_handler, gate_both_ways>>);
 
-TEST_CASE("a hook with a call operator is fused by stack, and called it runs before, then the rest") {
+TEST_CASE("a hook with a call operator is fused by stack, and runs before the rest when called") {
     auto app = stack(stamp_hook{}, gate_both_ways{}).wrap(quiet_handler{});
     auto refused = test::call(app, test::make_request(http::verb::get, "/"));
     CHECK(refused.result() == http::status::forbidden);
