@@ -72,6 +72,8 @@ TEST_CASE("openapi: swagger_ui from a folder serves the page and its assets", "[
     CHECK(page.body().find("href=\"./swagger-ui.css\"") != std::string::npos);
     CHECK(page.body().find("src=\"./swagger-ui-bundle.js\"") != std::string::npos);
     CHECK(page.body().find("url: \"/spec.json\"") != std::string::npos);
+    // No third party learns the document's URL (Swagger UI's default online validator badge).
+    CHECK(page.body().find("validatorUrl: null") != std::string::npos);
 
     rampart::context css{make_request(verb::get, "/docs/swagger-ui.css")};
     rampart::response r = ui(css);

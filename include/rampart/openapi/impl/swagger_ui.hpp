@@ -69,7 +69,10 @@ inline swagger_ui::swagger_ui(swagger_ui_options o) {
               "swagger-ui-bundle.js\"></script>\n"
               "<script>\nwindow.ui = SwaggerUIBundle({url: \"" +
               url +
-              "\", dom_id: \"#swagger-ui\", deepLinking: true});\n</script>\n</body>\n</html>\n";
+              // validatorUrl: null, or the page sends the document's URL to validator.swagger.io
+              // for a badge whenever it is not served from localhost.
+              "\", dom_id: \"#swagger-ui\", deepLinking: true, validatorUrl: null});\n"
+              "</script>\n</body>\n</html>\n";
     state_ = std::move(s);
 }
 
