@@ -125,7 +125,7 @@ tsan)
     for t in "${targets[@]}"; do
         bin=$(find "$root/build/tsan/tests" -name "$t" -type f -executable | head -1)
         echo "rampart: $t [concurrency] under ThreadSanitizer"
-        (cd "$root/build/tsan" && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+        (cd "$root/build/tsan" && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$root/tests/support/tsan.supp" \
             RAMPART_BINARY_DIR="$root/build/tsan" "$bin" "[concurrency]") || failed=1
     done
     exit $failed
