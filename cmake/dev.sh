@@ -18,8 +18,10 @@ jobs=${RAMPART_JOBS:-$(nproc)}
 packages=(build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
           clang-16 libclang-rt-16-dev libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev catch2
           libhiredis-dev libre2-dev redis-server libsqlite3-dev sqlite3 libbenchmark-dev wrk
-          python3 python3-jwt libcpp-jwt-dev libspdlog-dev curl
-          python3-jsonschema chromium python3-websocket)
+          python3 python3-jwt libcpp-jwt-dev libspdlog-dev curl)
+# Only for the test suites: the OpenAPI contract test (python3-jsonschema) and the Swagger UI
+# browser test (chromium, python3-websocket); `run` does not need them.
+test_packages=(python3-jsonschema chromium python3-websocket)
 # Only for measuring: bench/load.sh traces the shop's log writes, bench/profile.sh profiles.
 bench_packages=(linux-perf valgrind strace)
 
@@ -76,7 +78,7 @@ cmd=${1:-help}
 shift || true
 case "$cmd" in
 deps)
-    deps "${bench_packages[@]}"
+    deps "${test_packages[@]}" "${bench_packages[@]}"
     npm_deps
     ;;
 run)
@@ -93,7 +95,7 @@ run)
     fi
     ;;
 test)
-    deps
+    deps "${test_packages[@]}"
     npm_deps
     configure "$root/build/test" -DCMAKE_BUILD_TYPE=Release -DRAMPART_BUILD_BENCH=OFF
     run_tests "$root/build/test" "$@"
@@ -101,7 +103,7 @@ test)
 sanitize)
     # clang 16 builds this suite, g++ the test stage's: CI compiles everything with both.
     # UBSan's vptr check needs RTTI (on by default); no recovery, so any report fails the test.
-    deps
+    deps "${test_packages[@]}"
     npm_deps
     configure "$root/build/asan-clang" -DCMAKE_CXX_COMPILER=clang++-16 -DCMAKE_BUILD_TYPE=Debug \
         -DRAMPART_BUILD_BENCH=OFF \
