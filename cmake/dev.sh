@@ -20,8 +20,9 @@ packages=(build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
           libhiredis-dev libre2-dev redis-server libsqlite3-dev sqlite3 libbenchmark-dev wrk
           python3 python3-jwt libcpp-jwt-dev libspdlog-dev curl)
 # Only for the test suites: the OpenAPI contract test (python3-jsonschema) and the Swagger UI
-# browser test (chromium, python3-websocket); `run` does not need them.
-test_packages=(python3-jsonschema chromium python3-websocket)
+# browser test (chromium, python3-websocket), the metrics checks (prometheus: promtool and a real
+# server scraping the shop); `run` does not need them.
+test_packages=(python3-jsonschema chromium python3-websocket prometheus)
 # Only for measuring: bench/load.sh traces the shop's log writes, bench/profile.sh profiles.
 bench_packages=(linux-perf valgrind strace)
 

@@ -478,3 +478,23 @@ TEST_CASE("one router dispatches from many threads at once", "[concurrency]") {
         th.join();
     CHECK(wrong == 0);
 }
+
+TEST_CASE("the matched route's pattern is on the context, never the raw path") {
+    std::string seen = "<not called>";
+    auto record = [&seen](context& ctx) {
+        seen = std::string(ctx.route_template());
+        return text_response(http::status::ok, "");
+    };
+    router api;
+    api.version("v1").get("/products/{id:int}/", record).get("/products/", record);
+    auto svc = stack(error_envelope<>{}).wrap(std::move(api));
+
+    CHECK(send(svc, http::verb::get, "/api/v1/products/42/").result() == http::status::ok);
+    CHECK(seen == "/products/{id:int}/");
+    CHECK(send(svc, http::verb::get, "/api/v1/products/?page=2").result() == http::status::ok);
+    CHECK(seen == "/products/");
+
+    seen = "<not called>";
+    CHECK(send(svc, http::verb::get, "/api/v1/nowhere/").result() == http::status::not_found);
+    CHECK(seen == "<not called>");
+}

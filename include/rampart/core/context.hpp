@@ -124,6 +124,12 @@ public:
     std::string_view version() const noexcept { return version_; }
     void set_version(std::string_view v) { version_.assign(v); }
 
+    /// The pattern of the route that matched (`"/products/{id:int}/"`), empty before routing
+    /// and when no route matched. Metrics and logs label by it, never by the raw path, so their
+    /// label sets stay bounded. The text must outlive the request: the router's patterns do.
+    std::string_view route_template() const noexcept { return route_template_; }
+    void set_route_template(std::string_view pattern) noexcept { route_template_ = pattern; }
+
     const std::vector<route_param>& params() const noexcept { return params_; }
     void add_param(std::string name, std::string value) {
         params_.push_back({std::move(name), std::move(value)});
@@ -309,6 +315,7 @@ private:
     request req_;
     asio::ip::tcp::endpoint peer_;
     std::string version_;
+    std::string_view route_template_;
     std::vector<route_param> params_;
     rampart::principal principal_;
     std::string client_key_;

@@ -71,6 +71,7 @@ asio::awaitable<response> basic_router<Clock>::operator()(context& ctx) const {
     http::verb method = ctx.req().method();
     const detail::endpoint* ep = m.find(method);
     if (ep) {
+        ctx.set_route_template(ep->route->pattern);
         ctx.clear_params();
         ctx.reserve_params(m.param_count());
         for (std::size_t i = 0; i < m.param_count(); ++i)
