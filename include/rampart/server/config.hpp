@@ -3,6 +3,7 @@
 
 #include <rampart/core/types.hpp>
 #include <rampart/server/log_sink.hpp>
+#include <rampart/server/tls.hpp>
 
 #include <boost/asio/ip/address_v4.hpp>
 
@@ -10,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -53,6 +55,15 @@ struct server_config {
     /// of a connection reset.
     std::chrono::milliseconds linger_timeout{std::chrono::seconds{1}};
 
+    /// On a TLS listener, bound on the whole TLS handshake from the connection's accept: a
+    /// client that sends nothing, or its hello a byte at a time, is cut when it expires. The
+    /// request timeouts above apply after it.
+    std::chrono::milliseconds tls_handshake_timeout{std::chrono::seconds{5}};
+
+    /// On a TLS listener, how long closing may wait for the client's close_notify after the
+    /// server sent its own.
+    std::chrono::milliseconds tls_shutdown_timeout{std::chrono::seconds{1}};
+
     /// Open connections at most; a connection beyond the cap is answered 503 and closed.
     std::size_t max_connections = 10'000;
 
@@ -60,10 +71,17 @@ struct server_config {
     /// connections are closed anyway.
     std::chrono::milliseconds shutdown_grace{std::chrono::seconds{10}};
 
+    /** Serve HTTPS on `endpoint` (or on the listening socket handed to the server) instead of
+        plain HTTP. More listeners, plain or TLS, are added with `server::listen()` and
+        `server::listen_tls()`.
+    */
+    std::optional<tls_context> tls;
+
     /// The `Server` header of every response (unless the handler set one). Empty: no header.
     std::string server_name = "rampart";
 
-    /// Stop gracefully on SIGINT and SIGTERM (the same as calling run_until_signal()).
+    /// Stop gracefully on SIGINT and SIGTERM, and reload every TLS listener's certificate and
+    /// key on SIGHUP (the same as calling run_until_signal()).
     bool handle_signals = false;
 
     /** Receives one access-log line (access_log's format, `peer=` as the client) for each
@@ -78,7 +96,8 @@ struct server_config {
 
     /// Receives the server's own operational messages, one record each, source `"server"`
     /// (today: accepting stopped for want of file descriptors or memory, level error, logged
-    /// once per episode; and resumed, level info). Default: stderr; `{}` drops them.
+    /// once per episode; and resumed, level info; a TLS reload done, info, or refused, error).
+    /// Default: stderr; `{}` drops them.
     log_sink error_log_sink = stderr_sink{};
 };
 

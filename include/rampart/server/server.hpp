@@ -11,6 +11,7 @@
 #include <rampart/server/detail/session.hpp>
 #include <rampart/server/http_date.hpp>
 #include <rampart/server/listen.hpp>
+#include <rampart/server/tls.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_executor.hpp>
@@ -21,9 +22,12 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -101,9 +105,72 @@ public:
         finished_.store(true);
     }
 
-    /// The bound port: the one asked for, or the one the system chose for port 0.
-    unsigned short port() const noexcept { return local_.port(); }
-    const asio::ip::tcp::endpoint& local_endpoint() const noexcept { return local_; }
+    /// The bound port of the first listener: the one asked for, or the one the system chose
+    /// for port 0.
+    unsigned short port() const noexcept { return local_endpoint().port(); }
+    const asio::ip::tcp::endpoint& local_endpoint() const noexcept {
+        return listeners_.front()->local;
+    }
+
+    /** Adds a plain HTTP listener on `endpoint` (bound now; port 0 picks a free port) and
+        returns its address. Every listener shares the threads, the connection cap and the
+        graceful shutdown. Call before run() or start(). Throws: listen_error when the address
+        cannot be used, `std::logic_error` once the server runs.
+    */
+    asio::ip::tcp::endpoint listen(const asio::ip::tcp::endpoint& endpoint) {
+        return add_listener(listening_socket::bind(endpoint), std::nullopt);
+    }
+    /// The same on a socket bound beforehand. Throws also `std::invalid_argument` when it is
+    /// not open.
+    asio::ip::tcp::endpoint listen(listening_socket socket) {
+        return add_listener(std::move(socket), std::nullopt);
+    }
+
+    /** Adds an HTTPS listener serving `tls` on `endpoint` (docs/server.md, "TLS"): the same
+        handler, threads, cap and shutdown as the others; the handshake is bounded by
+        `config.tls_handshake_timeout`. Keep a copy of `tls` to reload it, or let SIGHUP do it
+        (run_until_signal(), `handle_signals`). Call before run() or start(). Throws as listen().
+    */
+    asio::ip::tcp::endpoint listen_tls(const asio::ip::tcp::endpoint& endpoint, tls_context tls) {
+        return add_listener(listening_socket::bind(endpoint), std::move(tls));
+    }
+    asio::ip::tcp::endpoint listen_tls(listening_socket socket, tls_context tls) {
+        return add_listener(std::move(socket), std::move(tls));
+    }
+
+    /// Every listener's address, in the order they were added (the constructor's first).
+    std::vector<asio::ip::tcp::endpoint> local_endpoints() const {
+        std::vector<asio::ip::tcp::endpoint> out;
+        for (const auto& l : listeners_)
+            out.push_back(l->local);
+        return out;
+    }
+
+    /** Reloads the certificate and key of every TLS listener (what SIGHUP does), on the
+        calling thread: new connections get the new ones, open connections keep theirs. Each
+        outcome goes to `config.error_log_sink`; a listener whose files cannot be used keeps
+        serving its current ones. Returns whether every reload succeeded.
+    */
+    bool reload_tls() {
+        bool all = true;
+        std::vector<tls_context> done;
+        for (const auto& l : listeners_) {
+            if (!l->tls || std::find(done.begin(), done.end(), *l->tls) != done.end())
+                continue;
+            done.push_back(*l->tls);
+            try {
+                l->tls->reload();
+                log_event(log_level::info, "rampart: TLS certificate and key reloaded from " +
+                                               l->tls->options().cert_chain_file + " and " +
+                                               l->tls->options().key_file);
+            } catch (const std::exception& e) {
+                all = false;
+                log_event(log_level::error,
+                          std::string(e.what()) + "; still serving the previous certificate");
+            }
+        }
+        return all;
+    }
 
     /// The first of the server's io_contexts (the one that accepts; it serves connections
     /// too): other components (a Redis client, timers) may run on it. It is run by one thread.
@@ -128,6 +195,7 @@ public:
     void start() { launch(0); }
 
     /// Like run(), and SIGINT or SIGTERM starts a graceful shutdown; returns when it is done.
+    /// With a TLS listener, SIGHUP reloads its certificate and key (reload_tls()).
     /// Throws: `std::logic_error` when run() or start() was called already.
     void run_until_signal() {
         watch_signals();
@@ -165,8 +233,7 @@ private:
            Format format, Clock clock)
         : handler_(make_handler(std::move(f))), config_(resolved(std::move(config))),
           format_(std::move(format)), clock_(std::move(clock)), workers_(make_workers()),
-          control_(workers_.front()->io.get_executor()), acceptor_(control_),
-          grace_timer_(control_), retry_timer_(control_) {
+          control_(workers_.front()->io.get_executor()), grace_timer_(control_) {
         for (char c : config_.server_name)
             if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
                 throw std::invalid_argument("rampart: control character in server_name");
@@ -174,11 +241,37 @@ private:
             throw std::invalid_argument("rampart: the listening socket is not open");
         if (!listener)
             listener.emplace(listening_socket::bind(config_.endpoint));
-        local_ = listener->local_endpoint();
-        acceptor_.assign(local_.protocol(), listener->release());
-        asio::co_spawn(control_, accept_loop(), asio::detached);
+        add_listener(std::move(*listener), config_.tls);
         if (config_.handle_signals)
             watch_signals();
+    }
+
+    /// One listening socket: plain HTTP, or HTTPS with `tls`. Its accept loop runs on control_.
+    struct listener_state {
+        explicit listener_state(const executor_type& ex) : acceptor(ex), retry_timer(ex) {}
+        asio::ip::tcp::acceptor acceptor;
+        std::optional<tls_context> tls;
+        asio::steady_timer retry_timer;
+        asio::ip::tcp::endpoint local;
+    };
+
+    asio::ip::tcp::endpoint add_listener(listening_socket socket, std::optional<tls_context> tls) {
+        {
+            std::lock_guard lock{threads_mutex_};
+            if (launched_)
+                throw std::logic_error("rampart::server: listeners are added before run()");
+        }
+        if (!socket.is_open())
+            throw std::invalid_argument("rampart: the listening socket is not open");
+        auto l = std::make_unique<listener_state>(control_);
+        l->local = socket.local_endpoint();
+        l->tls = std::move(tls);
+        l->acceptor.assign(l->local.protocol(), socket.release());
+        listeners_.push_back(std::move(l));
+        asio::co_spawn(control_, accept_loop(*listeners_.back()), asio::detached);
+        if (listeners_.back()->tls && signals_)
+            watch_hangup();
+        return listeners_.back()->local;
     }
 
     /// Connections answered 503 and lingering at once, at most; more are just closed.
@@ -239,6 +332,28 @@ private:
             if (!ec)
                 begin_shutdown();
         });
+        for (const auto& l : listeners_)
+            if (l->tls)
+                watch_hangup();
+    }
+
+    /// SIGHUP reloads the TLS listeners' files on a thread of its own: reading files never
+    /// stalls the first worker's connections.
+    void watch_hangup() {
+        if (hangup_)
+            return;
+        reloader_.emplace(1);
+        hangup_.emplace(control_, SIGHUP);
+        wait_hangup();
+    }
+
+    void wait_hangup() {
+        hangup_->async_wait([this](boost::system::error_code ec, int) {
+            if (ec || stopping_.load())
+                return;
+            asio::post(*reloader_, [this] { reload_tls(); });
+            wait_hangup();
+        });
     }
 
     // On the first worker, the only thread running the accept loop and shutdown.
@@ -246,10 +361,14 @@ private:
         if (stopping_.exchange(true, std::memory_order_seq_cst))
             return;
         boost::system::error_code ignored;
-        acceptor_.close(ignored);
-        retry_timer_.cancel();
+        for (auto& l : listeners_) {
+            l->acceptor.close(ignored);
+            l->retry_timer.cancel();
+        }
         if (signals_)
             signals_->cancel(ignored);
+        if (hangup_)
+            hangup_->cancel(ignored);
         registry_.shutdown_idle();
         if (registry_.size() == 0) {
             finish();
@@ -283,7 +402,7 @@ private:
         config_.error_log_sink(log_record{level, "server", line});
     }
 
-    asio::awaitable<void> accept_loop() {
+    asio::awaitable<void> accept_loop(listener_state& from) {
         using asio::as_tuple;
         using asio::use_awaitable;
         // Out of descriptors (EMFILE, ENFILE) or kernel memory, accept fails at once and would
@@ -296,9 +415,9 @@ private:
             // The connection lives on one worker's io_context, which one thread runs: its
             // steps and its stream's timeout handlers never run concurrently, without a strand.
             auto& target = least_busy();
-            auto [ec, socket] = co_await acceptor_.async_accept(
+            auto [ec, socket] = co_await from.acceptor.async_accept(
                 asio::any_io_executor{target.io.get_executor()}, as_tuple(use_awaitable));
-            if (stopping_.load() || !acceptor_.is_open())
+            if (stopping_.load() || !from.acceptor.is_open())
                 co_return;
             if (ec) {
                 if (transient_accept_error(ec))
@@ -307,8 +426,8 @@ private:
                     log_event(log_level::error, "rampart: cannot accept connections (" +
                                                     ec.message() +
                                                     "); serving the open ones and retrying");
-                retry_timer_.expires_after(backoff);
-                co_await retry_timer_.async_wait(as_tuple(use_awaitable));
+                from.retry_timer.expires_after(backoff);
+                co_await from.retry_timer.async_wait(as_tuple(use_awaitable));
                 backoff = std::min(backoff * 2, max_backoff);
                 continue;
             }
@@ -320,11 +439,15 @@ private:
             }
             boost::system::error_code ignored;
             socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+            // A TLS connection holds the context current at its accept until it ends.
+            std::shared_ptr<asio::ssl::context> tls;
+            if (from.tls)
+                tls = from.tls->current();
             if (registry_.size() >= config_.max_connections) {
                 if (refusing_.load() < max_refusals) {
                     refusing_.fetch_add(1);
                     auto executor = socket.get_executor();
-                    asio::co_spawn(executor, refuse(beast::tcp_stream{std::move(socket)}),
+                    asio::co_spawn(executor, refuse(std::move(socket), std::move(tls)),
                                    asio::detached);
                 }
                 continue;
@@ -332,10 +455,18 @@ private:
             auto slot = registry_.add(socket.native_handle());
             target.connections.fetch_add(1, std::memory_order_relaxed);
             auto executor = socket.get_executor();
-            asio::co_spawn(executor, session(beast::tcp_stream{std::move(socket)}, slot, target),
-                           asio::detached);
+            if (tls)
+                asio::co_spawn(executor,
+                               tls_session(std::move(socket), std::move(tls), slot, target),
+                               asio::detached);
+            else
+                asio::co_spawn(executor,
+                               session(beast::tcp_stream{std::move(socket)}, slot, target),
+                               asio::detached);
         }
     }
+
+    using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
     /// Leaves the registry when the connection's coroutine ends, however it ends.
     struct registration {
@@ -363,16 +494,52 @@ private:
         co_await logic.run(stream, peer, &*slot);
     }
 
-    asio::awaitable<void> refuse(beast::tcp_stream stream) {
+    /// A TLS listener's connection: the handshake, the request loop, the TLS close
+    /// (detail::serve_tls). The stream is made here, inside the coroutine, so that it ends
+    /// before the context it was made from.
+    asio::awaitable<void> tls_session(asio::ip::tcp::socket socket,
+                                      std::shared_ptr<asio::ssl::context> tls,
+                                      detail::connection_registry::handle slot, worker& where) {
+        registration guard{this, slot, where};
+        boost::system::error_code ec;
+        auto peer = socket.remote_endpoint(ec);
+        tls_stream stream{beast::tcp_stream{std::move(socket)}, *tls};
+        auto logic = session_logic();
+        co_await detail::serve_tls(logic, stream, config_, peer, &*slot);
+    }
+
+    /// Beyond the connection cap: 503 and close (over TLS after a bounded handshake, so the
+    /// client can read it).
+    asio::awaitable<void> refuse(asio::ip::tcp::socket socket,
+                                 std::shared_ptr<asio::ssl::context> tls) {
         struct count_down {
             std::atomic<std::size_t>& n;
             ~count_down() { n.fetch_sub(1); }
         } guard{refusing_};
+        boost::system::error_code ec;
+        auto peer = socket.remote_endpoint(ec);
+        beast::tcp_stream tcp{std::move(socket)};
+        if (!tls) {
+            co_await refuse_on(tcp, peer);
+            co_return;
+        }
+        tls_stream stream{std::move(tcp), *tls};
+        detail::expire_after(stream, config_.tls_handshake_timeout);
+        auto [handshake_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server,
+                                                              asio::as_tuple(asio::use_awaitable));
+        if (handshake_ec)
+            co_return;
+        co_await refuse_on(stream, peer);
+        detail::expire_after(stream, config_.tls_shutdown_timeout);
+        co_await stream.async_shutdown(asio::as_tuple(asio::use_awaitable));
+    }
+
+    template <class Stream>
+    asio::awaitable<void> refuse_on(Stream& stream, const asio::ip::tcp::endpoint& peer) {
         detail::date_cache dates;
         auto logic = session_logic();
-        boost::system::error_code ec;
         typename detail::session<Handler, Format, Clock>::refused_request who{
-            clock_.now(), {}, {}, stream.socket().remote_endpoint(ec)};
+            clock_.now(), {}, {}, peer};
         co_await logic.reject(stream, dates,
                               service_unavailable{"Too many connections.", std::chrono::seconds{1}},
                               who);
@@ -397,11 +564,13 @@ private:
     // The first worker's executor: the accept loop, shutdown and signals run there, on one
     // thread, so they need no strand either.
     executor_type control_;
-    asio::ip::tcp::acceptor acceptor_;
+    std::vector<std::unique_ptr<listener_state>> listeners_;
     asio::steady_timer grace_timer_;
-    asio::steady_timer retry_timer_;
     std::optional<asio::signal_set> signals_;
-    asio::ip::tcp::endpoint local_;
+    std::optional<asio::signal_set> hangup_;
+    // Declared last, so destroyed (joined) first: a reload in progress finishes before the
+    // listeners and the log sinks it uses go.
+    std::optional<asio::thread_pool> reloader_;
 };
 
 template <class F>

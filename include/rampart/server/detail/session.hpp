@@ -12,8 +12,10 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/socket_base.hpp>
+#include <boost/asio/ssl/stream_base.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -42,19 +44,32 @@
 
 namespace rampart::detail {
 
-/// Sets the stream's deadline when it has one (`beast::tcp_stream`); other streams (the test
-/// stream of the fuzz target) have no timers.
+/// Sets the stream's deadline when it has one (`beast::tcp_stream`, also under a TLS layer);
+/// other streams (the test stream of the fuzz targets) have no timers.
 template <class Stream>
 void expire_after(Stream& stream, std::chrono::steady_clock::duration d) {
     if constexpr (requires { stream.expires_after(d); })
         stream.expires_after(d);
+    else if constexpr (requires { stream.next_layer(); })
+        expire_after(stream.next_layer(), d);
 }
 
-/// Stops sending: a TCP half-close, or a plain close for streams without one.
+/// Whether `Stream` is a TLS stream (`beast::ssl_stream` over any layer).
+template <class Stream>
+concept tls_stream = requires(Stream& s) {
+    s.next_layer();
+    s.native_handle();
+    s.async_shutdown(asio::detached);
+};
+
+/// Stops sending: a TCP half-close, or a plain close for streams without one. Over TLS nothing
+/// here: the TLS layer's close_notify is sent once the session ends (serve_tls).
 template <class Stream>
 void shutdown_send(Stream& stream, boost::system::error_code& ec) {
     if constexpr (requires { stream.socket().shutdown(asio::socket_base::shutdown_send, ec); })
         stream.socket().shutdown(asio::socket_base::shutdown_send, ec);
+    else if constexpr (tls_stream<Stream>)
+        (void)ec;
     else
         stream.close();
 }
@@ -501,6 +516,32 @@ private:
     const Clock& clock_;
     const std::atomic<bool>& stopping_;
 };
+
+/** One connection of a TLS listener: the handshake, bounded by `config.tls_handshake_timeout`
+    from the accept (a client that sends nothing, garbage, plain HTTP or its hello a byte at a
+    time is closed by then, or at once on bytes that are not TLS), then `logic`'s request loop
+    over the TLS stream, then the TLS close: close_notify sent, the client's awaited for at most
+    `config.tls_shutdown_timeout`. The slot is `idle` during the handshake, so a graceful
+    shutdown ends half-open handshakes at once.
+*/
+template <class Session, class Stream>
+asio::awaitable<void> serve_tls(const Session& logic, Stream& stream, const server_config& config,
+                                asio::ip::tcp::endpoint peer,
+                                connection_registry::entry* slot = nullptr) {
+    using asio::as_tuple;
+    using asio::use_awaitable;
+    if (slot)
+        slot->state.store(connection_registry::idle, std::memory_order_seq_cst);
+    expire_after(stream, config.tls_handshake_timeout);
+    auto [handshake_ec] =
+        co_await stream.async_handshake(asio::ssl::stream_base::server, as_tuple(use_awaitable));
+    if (handshake_ec)
+        co_return;
+    co_await logic.run(stream, peer, slot);
+    expire_after(stream, config.tls_shutdown_timeout);
+    auto [shutdown_ec] = co_await stream.async_shutdown(as_tuple(use_awaitable));
+    (void)shutdown_ec; // the client closing first, or not answering, ends it as well
+}
 
 } // namespace rampart::detail
 
