@@ -50,6 +50,9 @@ struct config {
     /// Where /api/docs/ gets Swagger UI: a folder of npm's swagger-ui-dist, or an http(s) URL
     /// of one; empty: the folder cmake/dev.sh installs it in.
     std::string swagger_ui;
+    /// PEM files: both set, SHOP_LISTEN serves HTTPS (reloaded on SIGHUP); neither, plain HTTP.
+    std::string tls_cert;
+    std::string tls_key;
 };
 
 /// A configuration value that could not be used; the message names the variable.
@@ -104,6 +107,10 @@ inline const std::vector<option>& options() {
          "base of absolute URLs (next, previous, Location), e.g. https://shop.example.com"},
         {"SHOP_SWAGGER_UI", "--swagger-ui", "(build/npm/node_modules/swagger-ui-dist)",
          "swagger-ui-dist folder, or an http(s) URL of one, for /api/docs/"},
+        {"SHOP_TLS_CERT", "--tls-cert", "(unset: plain HTTP)",
+         "PEM certificate chain: HTTPS on SHOP_LISTEN, with SHOP_TLS_KEY; SIGHUP reloads"},
+        {"SHOP_TLS_KEY", "--tls-key", "(unset: plain HTTP)",
+         "PEM private key of SHOP_TLS_CERT's certificate"},
     };
     return all;
 }
@@ -213,6 +220,10 @@ inline void apply(config& c, std::string_view name, const std::string& value) {
             throw config_error("SHOP_SWAGGER_UI: no swagger-ui-bundle.js in \"" + value +
                                "\" (a folder of npm's swagger-ui-dist, or an http(s) URL of one)");
         c.swagger_ui = value;
+    } else if (name == "SHOP_TLS_CERT" || name == "SHOP_TLS_KEY") {
+        if (value.empty())
+            throw config_error(std::string(name) + ": must not be empty");
+        (name == "SHOP_TLS_CERT" ? c.tls_cert : c.tls_key) = value;
     }
 }
 
@@ -248,6 +259,10 @@ inline config load_config(int argc, char** argv, bool& help) {
             throw config_error(std::string(match->flag) + ": needs a value");
         detail::apply(c, match->variable, value);
     }
+    if (c.tls_cert.empty() != c.tls_key.empty())
+        throw config_error(c.tls_cert.empty()
+                               ? "SHOP_TLS_KEY is set without SHOP_TLS_CERT: HTTPS needs both"
+                               : "SHOP_TLS_CERT is set without SHOP_TLS_KEY: HTTPS needs both");
     return c;
 }
 

@@ -8,6 +8,7 @@
 #include <rampart/jwt/secret.hpp>
 #include <rampart/redis.hpp>
 #include <rampart/server/listen.hpp>
+#include <rampart/server/tls.hpp>
 
 #include <boost/asio/use_future.hpp>
 
@@ -41,7 +42,8 @@ std::string cursor_key(const std::string& secret) {
 }
 
 template <class BucketStore, class TokenStore>
-void serve(const shop::config& cfg, rampart::listening_socket& listener, shop::catalog& catalog,
+void serve(const shop::config& cfg, rampart::listening_socket& listener,
+           const std::optional<rampart::tls_context>& tls, shop::catalog& catalog,
            BucketStore& buckets, TokenStore& tokens, const std::string& secret,
            const rampart::jwt::password_hasher& hasher, const std::string& state_description) {
     // Two hashing threads and 4 waiting places each: a flood of logins gets 503 + Retry-After
@@ -58,9 +60,10 @@ void serve(const shop::config& cfg, rampart::listening_socket& listener, shop::c
     sc.body_limit = 64 * 1024;
     sc.server_name = "rampart-shop";
     sc.handle_signals = true; // before "listening" is printed: a SIGTERM then stops gracefully
+    sc.tls = tls;             // HTTPS on SHOP_LISTEN; SIGHUP reloads the files
     sc.access_log_sink = access_lines.sink();
     rampart::server server{api.handler(access_lines.sink()), std::move(listener), sc};
-    std::cout << "shop: listening on http://"
+    std::cout << "shop: listening on " << (tls ? "https://" : "http://")
               << (cfg.listen_host.find(':') != std::string::npos ? "[" + cfg.listen_host + "]"
                                                                  : cfg.listen_host)
               << ':' << server.port() << " with " << cfg.threads << " I/O threads\n"
@@ -98,6 +101,15 @@ int main(int argc, char** argv) {
         } else {
             hasher = std::make_unique<rampart::jwt::password_hasher>(cfg.password_iterations);
         }
+        // The certificate and key before the port: unusable files stop start-up at once.
+        std::optional<rampart::tls_context> tls;
+        if (!cfg.tls_cert.empty()) {
+            try {
+                tls.emplace(rampart::tls_options{cfg.tls_cert, cfg.tls_key});
+            } catch (const rampart::tls_error& e) {
+                throw shop::config_error(std::string("SHOP_TLS_CERT, SHOP_TLS_KEY: ") + e.what());
+            }
+        }
         // The port first: a port in use stops start-up before any file is made or changed.
         rampart::listening_socket listener = rampart::listening_socket::bind(
             {rampart::asio::ip::make_address(cfg.listen_host), cfg.listen_port});
@@ -121,7 +133,7 @@ int main(int argc, char** argv) {
             // The blacklist and rotations live in the shop's own database file (table
             // rampart_jwt_tokens), so logouts and theft detection survive a restart.
             rampart::sqlite::token_store<> tokens{db};
-            serve(cfg, listener, catalog, buckets, tokens, secret, *hasher,
+            serve(cfg, listener, tls, catalog, buckets, tokens, secret, *hasher,
                   "throttles in process, tokens in " + cfg.db_path);
             return 0;
         }
@@ -133,7 +145,7 @@ int main(int argc, char** argv) {
         rampart::redis::client client{redis_io.get_executor(), std::move(where)};
         rampart::redis::bucket_store<> buckets{client}; // fail-open: per-instance limits
         rampart::redis::token_store<> tokens{client};   // fail-closed: 503, never a reuse
-        serve(cfg, listener, catalog, buckets, tokens, secret, *hasher, described);
+        serve(cfg, listener, tls, catalog, buckets, tokens, secret, *hasher, described);
         client.close();
         return 0;
     } catch (const shop::config_error& e) {
