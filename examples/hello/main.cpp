@@ -1,8 +1,9 @@
 // hello: a request handler written the way Boost.Beast's examples write one, wrapped by
 // rampart's error envelope, behind rampart's Host check, and served by rampart's server.
 // Usage: hello [port] [threads] (or PORT and THREADS in the environment); ALLOWED_HOSTS (comma
-// separated, default localhost,127.0.0.1,[::1]) names the Host values it answers. Stops
-// gracefully on SIGINT and SIGTERM.
+// separated, default localhost,127.0.0.1,[::1]) names the Host values it answers. With
+// TLS_PORT, TLS_CERT and TLS_KEY (PEM files) it also serves HTTPS on TLS_PORT, and SIGHUP
+// reloads the files. Stops gracefully on SIGINT and SIGTERM.
 
 #include <rampart/errors.hpp>
 #include <rampart/router/allowed_hosts.hpp>
@@ -52,6 +53,15 @@ int main(int argc, char* argv[]) {
     rampart::server server{
         rampart::stack(rampart::error_envelope<>{}, allowed).wrap(&handle_request), config};
     std::cout << "hello: serving http://127.0.0.1:" << server.port() << "/" << std::endl;
+    const char* tls_port = std::getenv("TLS_PORT");
+    const char* tls_cert = std::getenv("TLS_CERT");
+    const char* tls_key = std::getenv("TLS_KEY");
+    if (tls_port && tls_cert && tls_key) {
+        auto https = server.listen_tls(
+            {config.endpoint.address(), static_cast<unsigned short>(std::stoul(tls_port))},
+            rampart::tls_context{{.cert_chain_file = tls_cert, .key_file = tls_key}});
+        std::cout << "hello: serving https://127.0.0.1:" << https.port() << "/" << std::endl;
+    }
     server.run_until_signal();
     std::cout << "hello: stopped" << std::endl;
     return EXIT_SUCCESS;
