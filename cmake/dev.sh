@@ -18,7 +18,7 @@ jobs=${RAMPART_JOBS:-$(nproc)}
 packages=(build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
           clang-16 libclang-rt-16-dev libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev catch2
           libhiredis-dev libre2-dev redis-server libsqlite3-dev sqlite3 libbenchmark-dev wrk
-          python3 python3-jwt libcpp-jwt-dev libspdlog-dev curl)
+          python3 python3-jwt libcpp-jwt-dev libspdlog-dev curl openssl)
 # Only for the test suites: the OpenAPI contract test (python3-jsonschema) and the Swagger UI
 # browser test (chromium, python3-websocket), the metrics checks (prometheus: promtool and a real
 # server scraping the shop); `run` does not need them.

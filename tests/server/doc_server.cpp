@@ -3,6 +3,8 @@
 #include <rampart/server.hpp>
 
 #include "support/http_client.hpp"
+#include "support/temp_dir.hpp"
+#include "support/tls.hpp"
 
 #include <rampart/core/middleware.hpp>
 #include <rampart/core/response.hpp>
@@ -12,6 +14,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 
+#include <fstream>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -36,6 +39,18 @@ inline boost::asio::awaitable<rampart::response> handler(rampart::context&) {
     auto app = rampart::stack(rampart::error_envelope<>{}, rampart::access_log{}).wrap(handler);
     rampart::server server{std::move(app), config};
     server.run_until_signal(); // SIGINT / SIGTERM: graceful shutdown, then returns
+    return 0;
+}
+
+// Never called either: HTTPS on 8443 and HTTP on 8080, reloaded on SIGHUP.
+[[maybe_unused]] int serve_tls_main() {
+    rampart::server_config config;
+    config.endpoint = {boost::asio::ip::make_address("0.0.0.0"), 8443};
+    config.tls = rampart::tls_context{
+        {.cert_chain_file = "/etc/shop/fullchain.pem", .key_file = "/etc/shop/privkey.pem"}};
+    rampart::server server{doc::handler, config};
+    server.listen({boost::asio::ip::make_address("0.0.0.0"), 8080}); // plain HTTP beside it
+    server.run_until_signal(); // SIGHUP reloads the certificate and key
     return 0;
 }
 
@@ -129,4 +144,35 @@ TEST_CASE("docs/server.md: access lines written in batches", "[concurrency]") {
     access_lines.flush();
     CHECK(access_lines.written() == 2);
     CHECK(access_lines.dropped() == 0);
+}
+
+TEST_CASE("docs/server.md: an HTTPS listener beside the plain one, reloaded", "[concurrency]") {
+    rampart::test::temp_dir dir;
+    auto cert_file = dir.file("cert.pem"), key_file = dir.file("key.pem");
+    auto write = [&](const std::string& name) {
+        auto made = rampart::test::make_self_signed(name, "127.0.0.1");
+        std::ofstream{cert_file, std::ios::trunc} << made.cert_pem;
+        std::ofstream{key_file, std::ios::trunc} << made.key_pem;
+    };
+    write("first.test");
+    auto renew_certificate = [&](const std::string&, const std::string&) { write("second.test"); };
+
+    rampart::tls_context tls{{.cert_chain_file = cert_file, .key_file = key_file}};
+    rampart::server_config config;
+    config.endpoint.port(0);
+    rampart::server server{doc::handler, config}; // plain HTTP on config.endpoint
+    auto https = server.listen_tls({boost::asio::ip::make_address("127.0.0.1"), 0}, tls);
+    server.start();
+    renew_certificate(cert_file, key_file); // e.g. certbot wrote new files
+    tls.reload(); // throws rampart::tls_error, and keeps the old ones, when they are unusable
+
+    CHECK(https.port() != server.port());
+    CHECK(tls.generation() == 1);
+    rampart::test::http_client plain{server.port()};
+    CHECK(plain.roundtrip(rampart::test::make_get("/")).body() == "hi");
+    std::ofstream{key_file, std::ios::trunc} << "renewed badly";
+    CHECK_THROWS_AS(tls.reload(), rampart::tls_error);
+    CHECK(tls.generation() == 1);
+    server.stop();
+    server.join();
 }
