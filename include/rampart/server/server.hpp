@@ -11,6 +11,7 @@
 #include <rampart/server/detail/session.hpp>
 #include <rampart/server/http_date.hpp>
 #include <rampart/server/listen.hpp>
+#include <rampart/server/request_id_generator.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_executor.hpp>
@@ -190,6 +191,8 @@ private:
     */
     struct worker {
         std::atomic<std::size_t> connections{0};
+        /// The request ids of this thread's connections (only this thread uses it).
+        request_id_generator ids;
         asio::io_context io{1};
         asio::executor_work_guard<executor_type> keep_running{io.get_executor()};
     };
@@ -324,7 +327,7 @@ private:
                 if (refusing_.load() < max_refusals) {
                     refusing_.fetch_add(1);
                     auto executor = socket.get_executor();
-                    asio::co_spawn(executor, refuse(beast::tcp_stream{std::move(socket)}),
+                    asio::co_spawn(executor, refuse(beast::tcp_stream{std::move(socket)}, target),
                                    asio::detached);
                 }
                 continue;
@@ -350,8 +353,8 @@ private:
     };
 
     /// The request loop of one connection, shared with callers that serve a stream themselves.
-    detail::session<Handler, Format, Clock> session_logic() noexcept {
-        return {handler_, config_, format_, clock_, stopping_};
+    detail::session<Handler, Format, Clock> session_logic(worker& where) noexcept {
+        return {handler_, config_, format_, clock_, stopping_, &where.ids};
     }
 
     asio::awaitable<void> session(beast::tcp_stream stream,
@@ -359,17 +362,17 @@ private:
         registration guard{this, slot, where};
         boost::system::error_code ec;
         auto peer = stream.socket().remote_endpoint(ec);
-        auto logic = session_logic();
+        auto logic = session_logic(where);
         co_await logic.run(stream, peer, &*slot);
     }
 
-    asio::awaitable<void> refuse(beast::tcp_stream stream) {
+    asio::awaitable<void> refuse(beast::tcp_stream stream, worker& where) {
         struct count_down {
             std::atomic<std::size_t>& n;
             ~count_down() { n.fetch_sub(1); }
         } guard{refusing_};
         detail::date_cache dates;
-        auto logic = session_logic();
+        auto logic = session_logic(where);
         boost::system::error_code ec;
         typename detail::session<Handler, Format, Clock>::refused_request who{
             clock_.now(), {}, {}, stream.socket().remote_endpoint(ec)};
