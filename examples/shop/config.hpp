@@ -6,6 +6,7 @@
 
 #include <rampart/redis/options.hpp>
 #include <rampart/router/allowed_hosts.hpp>
+#include <rampart/server/log_sink.hpp>
 #include <rampart/throttle/rate.hpp>
 
 #include <boost/asio/ip/address.hpp>
@@ -50,6 +51,8 @@ struct config {
     /// Where /api/docs/ gets Swagger UI: a folder of npm's swagger-ui-dist, or an http(s) URL
     /// of one; empty: the folder cmake/dev.sh installs it in.
     std::string swagger_ui;
+    /// The access log's lines: text, or one JSON object each (with the request id either way).
+    rampart::access_log_format log_format = rampart::access_log_format::text;
 };
 
 /// A configuration value that could not be used; the message names the variable.
@@ -104,6 +107,8 @@ inline const std::vector<option>& options() {
          "base of absolute URLs (next, previous, Location), e.g. https://shop.example.com"},
         {"SHOP_SWAGGER_UI", "--swagger-ui", "(build/npm/node_modules/swagger-ui-dist)",
          "swagger-ui-dist folder, or an http(s) URL of one, for /api/docs/"},
+        {"SHOP_LOG_FORMAT", "--log-format", "text",
+         "access log lines: text, or json (one JSON object a line)"},
     };
     return all;
 }
@@ -213,6 +218,14 @@ inline void apply(config& c, std::string_view name, const std::string& value) {
             throw config_error("SHOP_SWAGGER_UI: no swagger-ui-bundle.js in \"" + value +
                                "\" (a folder of npm's swagger-ui-dist, or an http(s) URL of one)");
         c.swagger_ui = value;
+    } else if (name == "SHOP_LOG_FORMAT") {
+        if (value == "text")
+            c.log_format = rampart::access_log_format::text;
+        else if (value == "json")
+            c.log_format = rampart::access_log_format::json;
+        else
+            throw config_error("SHOP_LOG_FORMAT: expected text or json, got \"" +
+                               value.substr(0, 40) + "\"");
     }
 }
 
