@@ -158,7 +158,7 @@ TEST_CASE("shop: SHOP_LOG_FORMAT=json writes one JSON object a line, hostile inp
                                 "X-Request-ID: json-agent\r\n\r\n");
     REQUIRE(agent.status() == 200);
     reply refused = raw(s.port(), "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-ID: json-400\r\n"
-                                  "Content-Length: 1, 2\r\n\r\n");
+                                  "Content-Length: 5, 5\r\n\r\nhello");
     REQUIRE(refused.status() == 400);
 
     REQUIRE(s.proc().wait_for_errors(
