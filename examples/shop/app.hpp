@@ -3,8 +3,8 @@
 
 // The shop's HTTP API (../../docs/shop-api.md), assembled from rampart's parts:
 //
-//   error_envelope | access_log | allowed_hosts | openapi::serve_docs | jwt::authenticate |
-//   throttle::limiter | jwt::enforce | router
+//   error_envelope | access_log | health | allowed_hosts | openapi::serve_docs |
+//   jwt::authenticate | throttle::limiter | jwt::enforce | router
 //
 // The router holds v1 and v2 of products and orders, and the unversioned token endpoints.
 // Everything here is generic over the two stores, so the same code runs with in-process state
@@ -173,12 +173,21 @@ public:
     api& operator=(const api&) = delete;
 
     /// The whole service as one handler, for rampart::server; access lines go to `access`.
-    template <rampart::access_log_sink Sink = rampart::stderr_sink>
-    auto handler(Sink access = {}) {
-        // allowed_hosts first after the envelope and the log: a refused Host costs no token
-        // check, no throttle lookup, no handler.
+    /// /readyz asks the database and `more` (Redis, when the stores live there).
+    template <rampart::access_log_sink Sink = rampart::stderr_sink,
+              rampart::readiness_check... More>
+    auto handler(Sink access = {},
+                 rampart::access_log_format format = rampart::access_log_format::text,
+                 rampart::named_check<More>... more) {
+        // /healthz and /readyz before everything that may refuse: probes need no token, are
+        // never throttled, and come by IP address (no allowed Host). Then allowed_hosts: a
+        // refused Host costs no token check, no throttle lookup, no handler.
+        rampart::health probes{
+            rampart::ready_check("database", rampart::sqlite::readiness{&db_.db()}),
+            std::move(more)...};
         return rampart::stack(rampart::error_envelope<>{},
-                              rampart::access_log<Sink>{std::move(access)}, hosts_, *docs_,
+                              rampart::access_log<Sink>{std::move(access), format},
+                              std::move(probes), hosts_, *docs_,
                               jwt::authenticate{verifier_, tokens_store_, authentication(users_)},
                               limiter_, jwt::enforce{})
             .wrap(router_);

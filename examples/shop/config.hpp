@@ -6,6 +6,7 @@
 
 #include <rampart/redis/options.hpp>
 #include <rampart/router/allowed_hosts.hpp>
+#include <rampart/server/log_sink.hpp>
 #include <rampart/throttle/rate.hpp>
 
 #include <boost/asio/ip/address.hpp>
@@ -53,6 +54,8 @@ struct config {
     /// PEM files: both set, SHOP_LISTEN serves HTTPS (reloaded on SIGHUP); neither, plain HTTP.
     std::string tls_cert;
     std::string tls_key;
+    /// The access log's lines: text, or one JSON object each (with the request id either way).
+    rampart::access_log_format log_format = rampart::access_log_format::text;
 };
 
 /// A configuration value that could not be used; the message names the variable.
@@ -111,6 +114,8 @@ inline const std::vector<option>& options() {
          "PEM certificate chain: HTTPS on SHOP_LISTEN, with SHOP_TLS_KEY; SIGHUP reloads"},
         {"SHOP_TLS_KEY", "--tls-key", "(unset: plain HTTP)",
          "PEM private key of SHOP_TLS_CERT's certificate"},
+        {"SHOP_LOG_FORMAT", "--log-format", "text",
+         "access log lines: text, or json (one JSON object a line)"},
     };
     return all;
 }
@@ -224,6 +229,14 @@ inline void apply(config& c, std::string_view name, const std::string& value) {
         if (value.empty())
             throw config_error(std::string(name) + ": must not be empty");
         (name == "SHOP_TLS_CERT" ? c.tls_cert : c.tls_key) = value;
+    } else if (name == "SHOP_LOG_FORMAT") {
+        if (value == "text")
+            c.log_format = rampart::access_log_format::text;
+        else if (value == "json")
+            c.log_format = rampart::access_log_format::json;
+        else
+            throw config_error("SHOP_LOG_FORMAT: expected text or json, got \"" +
+                               value.substr(0, 40) + "\"");
     }
 }
 

@@ -41,11 +41,12 @@ std::string cursor_key(const std::string& secret) {
     return rampart::jwt::derive_key(secret, "shop pagination cursors");
 }
 
-template <class BucketStore, class TokenStore>
+template <class BucketStore, class TokenStore, class... More>
 void serve(const shop::config& cfg, rampart::listening_socket& listener,
            const std::optional<rampart::tls_context>& tls, shop::catalog& catalog,
            BucketStore& buckets, TokenStore& tokens, const std::string& secret,
-           const rampart::jwt::password_hasher& hasher, const std::string& state_description) {
+           const rampart::jwt::password_hasher& hasher, const std::string& state_description,
+           rampart::named_check<More>... readiness) {
     // Two hashing threads and 4 waiting places each: a flood of logins gets 503 + Retry-After
     // instead of delaying every login behind it.
     rampart::jwt::hashing_pool hashing{{.threads = 2}};
@@ -62,7 +63,10 @@ void serve(const shop::config& cfg, rampart::listening_socket& listener,
     sc.handle_signals = true; // before "listening" is printed: a SIGTERM then stops gracefully
     sc.tls = tls;             // HTTPS on SHOP_LISTEN; SIGHUP reloads the files
     sc.access_log_sink = access_lines.sink();
-    rampart::server server{api.handler(access_lines.sink()), std::move(listener), sc};
+    sc.access_log_format = cfg.log_format;
+    rampart::server server{
+        api.handler(access_lines.sink(), cfg.log_format, std::move(readiness)...),
+        std::move(listener), sc};
     std::cout << "shop: listening on " << (tls ? "https://" : "http://")
               << (cfg.listen_host.find(':') != std::string::npos ? "[" + cfg.listen_host + "]"
                                                                  : cfg.listen_host)
@@ -145,7 +149,8 @@ int main(int argc, char** argv) {
         rampart::redis::client client{redis_io.get_executor(), std::move(where)};
         rampart::redis::bucket_store<> buckets{client}; // fail-open: per-instance limits
         rampart::redis::token_store<> tokens{client};   // fail-closed: 503, never a reuse
-        serve(cfg, listener, tls, catalog, buckets, tokens, secret, *hasher, described);
+        serve(cfg, listener, tls, catalog, buckets, tokens, secret, *hasher, described,
+              rampart::ready_check("redis", rampart::redis::readiness{&client}));
         client.close();
         return 0;
     } catch (const shop::config_error& e) {

@@ -8,6 +8,7 @@
 #include <rampart/redis/fail_policy.hpp>
 #include <rampart/redis/io_thread.hpp>
 #include <rampart/redis/options.hpp>
+#include <rampart/redis/readiness.hpp>
 #include <rampart/redis/reply.hpp>
 #include <rampart/redis/script.hpp>
 #include <rampart/redis/token_store.hpp>

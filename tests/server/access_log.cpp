@@ -8,7 +8,11 @@
 #include <rampart/errors/envelope.hpp>
 #include <rampart/server/server.hpp>
 
+#include <boost/json/parse.hpp>
+
 #include <catch2/catch.hpp>
+
+#include <algorithm>
 
 #include <mutex>
 #include <string>
@@ -44,6 +48,16 @@ struct as_user {
     template <class Next>
     asio::awaitable<response> operator()(context& ctx, Next& next) {
         ctx.principal().user_id = id;
+        co_return co_await next(ctx);
+    }
+};
+
+// Sets what the router and the throttle would.
+struct route_and_client {
+    template <class Next>
+    asio::awaitable<response> operator()(context& ctx, Next& next) {
+        ctx.set_route_template("/items/{id:int}/");
+        ctx.client_key() = "ip:198.51.100.1";
         co_return co_await next(ctx);
     }
 };
@@ -178,4 +192,83 @@ TEST_CASE("one record sink takes the access lines, the 500 causes and the server
     CHECK(records[3].source == "access"); // the server's own 400: no handler, so no request
     CHECK(records[3].message.find(" POST / 400 ") != std::string::npos);
     CHECK_FALSE(records[3].with_request);
+}
+
+TEST_CASE("access_log as JSON: one valid object a line, whatever bytes a client controls") {
+    std::vector<std::string> lines;
+    std::mutex mutex;
+    manual_clock clock;
+    // Every hostile byte a path, user agent or user id could bring: CR LF (a forged line), a
+    // quote and backslash (a broken or extended object), NUL and other controls, DEL, U+2028
+    // and U+2029 (line ends to JavaScript), invalid UTF-8 (a lone continuation byte, a
+    // truncated sequence, an overlong form, a surrogate), and a valid 4-byte character.
+    const std::string hostile = std::string("a\r\n{\"forged\":1}\\\"\t") + std::string(1, '\0') +
+                                "\x01\x1f\x7f|\xe2\x80\xa8|\xe2\x80\xa9|\x80|\xe2\x82|\xc0\xaf|"
+                                "\xed\xa0\x80|\xf0\x9f\x98\x80|caf\xc3\xa9";
+    auto h = stack(access_log{collect{&lines, &mutex}, clock_ref{clock}, access_log_format::json},
+                   as_user{hostile})
+                 .wrap(timed_handler{&clock});
+    request req{http::verb::get, "/p" + hostile + "?q=secret", 11};
+    req.set(http::field::user_agent, hostile);
+    context ctx{std::move(req), {asio::ip::make_address("203.0.113.7"), 4242}};
+    ctx.set_request_id(*request_id::parse("req-1"));
+    test::run(h(ctx));
+    REQUIRE(lines.size() == 1);
+    const std::string& line = lines[0];
+    CHECK(line.find('\n') == std::string::npos);
+    CHECK(std::all_of(line.begin(), line.end(), [](char c) {
+        return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f;
+    }));
+    // What a JSON reader gets back: every valid character as it was, each invalid byte as
+    // U+FFFD, nothing else.
+    const std::string decoded = std::string("a\r\n{\"forged\":1}\\\"\t") + std::string(1, '\0') +
+                                "\x01\x1f\x7f|\u2028|\u2029|\ufffd|\ufffd\ufffd|\ufffd\ufffd|"
+                                "\ufffd\ufffd\ufffd|\U0001F600|caf\u00e9";
+    boost::json::object o = boost::json::parse(line).as_object();
+    CHECK(o.at("time") == "2023-11-14T22:13:20.000Z");
+    CHECK(o.at("request_id") == "req-1");
+    CHECK(o.at("method") == "GET");
+    CHECK(std::string(o.at("path").as_string()) == "/p" + decoded);
+    CHECK(std::string(o.at("user_agent").as_string()) == decoded);
+    CHECK(std::string(o.at("user").as_string()) == decoded);
+    CHECK(o.at("status") == 200);
+    CHECK(o.at("duration_us") == 1500);
+    CHECK(o.at("bytes") == 2);
+    CHECK(o.at("peer") == "203.0.113.7:4242");
+    CHECK(o.at("client").is_null());
+    CHECK(o.at("route").is_null());
+    CHECK(line.find("\\u2028") != std::string::npos);
+    CHECK(line.find("\\u2029") != std::string::npos);
+    CHECK(line.find("secret") == std::string::npos);
+
+    // The text format of the same request stays one escaped line, now ending in the id.
+    lines.clear();
+    auto text = stack(access_log{collect{&lines, &mutex}, clock_ref{clock}}, as_user{"u1"})
+                    .wrap(timed_handler{&clock});
+    request again{http::verb::get, "/p" + hostile, 11};
+    context ctx2{std::move(again)};
+    ctx2.set_request_id(*request_id::parse("req-2"));
+    test::run(text(ctx2));
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].find('\n') == std::string::npos);
+    CHECK(lines[0].find('\r') == std::string::npos);
+    CHECK(lines[0].ends_with(" user=u1 id=req-2"));
+}
+
+TEST_CASE("access_log as JSON: the route template, the user and the client key") {
+    std::vector<std::string> lines;
+    std::mutex mutex;
+    manual_clock clock;
+    auto h = stack(access_log{collect{&lines, &mutex}, clock_ref{clock}, access_log_format::json},
+                   route_and_client{}, as_user{"42"})
+                 .wrap(timed_handler{&clock});
+    context ctx{test::make_request(http::verb::get, "/items/7/")};
+    test::run(h(ctx));
+    REQUIRE(lines.size() == 1);
+    boost::json::object o = boost::json::parse(lines[0]).as_object();
+    CHECK(o.at("route") == "/items/{id:int}/");
+    CHECK(o.at("user") == "42");
+    CHECK(o.at("client") == "ip:198.51.100.1");
+    CHECK(o.at("request_id").is_null()); // no server: no id
+    CHECK(o.at("user_agent").is_null());
 }

@@ -13,8 +13,10 @@
 #include <catch2/catch.hpp>
 
 #include <boost/asio/steady_timer.hpp>
+#include <boost/json/parse.hpp>
 
 #include <fstream>
+#include <atomic>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -26,6 +28,17 @@ namespace doc {
 inline boost::asio::awaitable<rampart::response> handler(rampart::context&) {
     co_return rampart::text_response(http::status::ok, "hi");
 }
+
+boost::asio::awaitable<rampart::response> whoami(rampart::context& ctx) {
+    // The same id the client gets in X-Request-ID and the access log records.
+    co_return rampart::text_response(http::status::ok, std::string(ctx.request_id()));
+}
+
+// A readiness check of one's own: any const callable giving asio::awaitable<bool>.
+struct queue_check {
+    const std::atomic<bool>* connected;
+    boost::asio::awaitable<bool> operator()() const { co_return connected->load(); }
+};
 
 // Never called by the tests (it blocks until a signal): compiled to keep the example honest.
 [[maybe_unused]] int serve_main() {
@@ -173,6 +186,55 @@ TEST_CASE("docs/server.md: an HTTPS listener beside the plain one, reloaded", "[
     std::ofstream{key_file, std::ios::trunc} << "renewed badly";
     CHECK_THROWS_AS(tls.reload(), rampart::tls_error);
     CHECK(tls.generation() == 1);
+TEST_CASE("docs/server.md: JSON access lines and request ids", "[concurrency]") {
+    std::vector<std::string> lines;
+    std::mutex mutex;
+    rampart::server_config config;
+    config.endpoint.port(0);
+
+    auto app = rampart::stack(rampart::error_envelope<>{},
+                              rampart::access_log{doc::memory_sink{&lines, &mutex},
+                                                  rampart::access_log_format::json})
+                   .wrap(doc::whoami);
+    config.access_log_sink = doc::memory_sink{&lines, &mutex};
+    config.access_log_format = rampart::access_log_format::json;
+    rampart::server server{std::move(app), config};
+    server.start();
+    rampart::test::http_client client{server.port()};
+    auto req = rampart::test::make_get("/hello");
+    req.set("X-Request-ID", "doc-1");
+    auto res = client.roundtrip(req);
+    CHECK(res.body() == "doc-1");
+    CHECK(res["X-Request-ID"] == "doc-1");
+    server.stop();
+    server.join();
+    REQUIRE(lines.size() == 1);
+    auto line = boost::json::parse(lines[0]).as_object();
+    CHECK(line.at("request_id") == "doc-1");
+    CHECK(line.at("path") == "/hello");
+}
+
+TEST_CASE("docs/server.md: health endpoints", "[concurrency]") {
+    std::atomic<bool> connected{true};
+    rampart::server_config config;
+    config.endpoint.port(0);
+
+    auto app =
+        rampart::stack(
+            rampart::error_envelope<>{},
+            rampart::health{rampart::health_options{.timeout = std::chrono::milliseconds{500}},
+                            rampart::ready_check("queue", doc::queue_check{&connected})})
+            .wrap(doc::handler);
+    rampart::server server{std::move(app), config};
+    server.start();
+    rampart::test::http_client client{server.port()};
+    CHECK(client.roundtrip(rampart::test::make_get("/healthz")).result_int() == 200);
+    CHECK(client.roundtrip(rampart::test::make_get("/readyz")).result_int() == 200);
+    connected = false;
+    auto down = client.roundtrip(rampart::test::make_get("/readyz"));
+    CHECK(down.result_int() == 503);
+    CHECK(down.body().find("Not ready: queue.") != std::string::npos);
+    CHECK(client.roundtrip(rampart::test::make_get("/other")).body() == "hi");
     server.stop();
     server.join();
 }

@@ -3,6 +3,7 @@
 
 #include <rampart/core/log.hpp>
 #include <rampart/core/renderable_error.hpp>
+#include <rampart/core/request_id.hpp>
 #include <rampart/core/types.hpp>
 #include <rampart/detail/ascii.hpp>
 
@@ -129,6 +130,12 @@ public:
     /// label sets stay bounded. The text must outlive the request: the router's patterns do.
     std::string_view route_template() const noexcept { return route_template_; }
     void set_route_template(std::string_view pattern) noexcept { route_template_ = pattern; }
+
+    /// The request's id (`X-Request-ID`): the client's when it sent a sane one, else one the
+    /// server made; the server echoes it in the response and the access log records it. Empty
+    /// outside a server, or when the server's request ids are off.
+    std::string_view request_id() const noexcept { return request_id_.view(); }
+    void set_request_id(const rampart::request_id& id) noexcept { request_id_ = id; }
 
     const std::vector<route_param>& params() const noexcept { return params_; }
     void add_param(std::string name, std::string value) {
@@ -316,6 +323,7 @@ private:
     asio::ip::tcp::endpoint peer_;
     std::string version_;
     std::string_view route_template_;
+    rampart::request_id request_id_;
     std::vector<route_param> params_;
     rampart::principal principal_;
     std::string client_key_;

@@ -94,6 +94,21 @@ struct server_config {
     */
     log_sink access_log_sink = stderr_sink{};
 
+    /// The format of those lines: text or JSON, as `access_log`'s (give both the same).
+    rampart::access_log_format access_log_format = rampart::access_log_format::text;
+
+    /** Every response carries `X-Request-ID`, and the handler sees it as `ctx.request_id()`:
+        the client's own when it sent exactly one sane value (rampart::request_id: 1 to 128
+        bytes of letters, digits and `-._:`), else a new random UUID. The server's own answers
+        (400, 413, 431, 503, ...) carry one too. `false`: no header, an empty id.
+    */
+    bool request_ids = true;
+
+    /// Take a sane `X-Request-ID` from the client (a proxy in front that sets one, a client
+    /// correlating its calls). `false`: always make a new one, for services that must not let
+    /// clients choose what their log lines are keyed by.
+    bool accept_request_id = true;
+
     /// Receives the server's own operational messages, one record each, source `"server"`
     /// (today: accepting stopped for want of file descriptors or memory, level error, logged
     /// once per episode; and resumed, level info; a TLS reload done, info, or refused, error).

@@ -11,6 +11,7 @@
 #include <rampart/server/detail/session.hpp>
 #include <rampart/server/http_date.hpp>
 #include <rampart/server/listen.hpp>
+#include <rampart/server/request_id_generator.hpp>
 #include <rampart/server/tls.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -283,6 +284,8 @@ private:
     */
     struct worker {
         std::atomic<std::size_t> connections{0};
+        /// The request ids of this thread's connections (only this thread uses it).
+        request_id_generator ids;
         asio::io_context io{1};
         asio::executor_work_guard<executor_type> keep_running{io.get_executor()};
     };
@@ -447,7 +450,7 @@ private:
                 if (refusing_.load() < max_refusals) {
                     refusing_.fetch_add(1);
                     auto executor = socket.get_executor();
-                    asio::co_spawn(executor, refuse(std::move(socket), std::move(tls)),
+                    asio::co_spawn(executor, refuse(std::move(socket), std::move(tls), target),
                                    asio::detached);
                 }
                 continue;
@@ -481,8 +484,8 @@ private:
     };
 
     /// The request loop of one connection, shared with callers that serve a stream themselves.
-    detail::session<Handler, Format, Clock> session_logic() noexcept {
-        return {handler_, config_, format_, clock_, stopping_};
+    detail::session<Handler, Format, Clock> session_logic(worker& where) noexcept {
+        return {handler_, config_, format_, clock_, stopping_, &where.ids};
     }
 
     asio::awaitable<void> session(beast::tcp_stream stream,
@@ -490,7 +493,7 @@ private:
         registration guard{this, slot, where};
         boost::system::error_code ec;
         auto peer = stream.socket().remote_endpoint(ec);
-        auto logic = session_logic();
+        auto logic = session_logic(where);
         co_await logic.run(stream, peer, &*slot);
     }
 
@@ -504,14 +507,14 @@ private:
         boost::system::error_code ec;
         auto peer = socket.remote_endpoint(ec);
         tls_stream stream{beast::tcp_stream{std::move(socket)}, *tls};
-        auto logic = session_logic();
+        auto logic = session_logic(where);
         co_await detail::serve_tls(logic, stream, config_, peer, &*slot);
     }
 
     /// Beyond the connection cap: 503 and close (over TLS after a bounded handshake, so the
     /// client can read it).
     asio::awaitable<void> refuse(asio::ip::tcp::socket socket,
-                                 std::shared_ptr<asio::ssl::context> tls) {
+                                 std::shared_ptr<asio::ssl::context> tls, worker& where) {
         struct count_down {
             std::atomic<std::size_t>& n;
             ~count_down() { n.fetch_sub(1); }
@@ -520,7 +523,7 @@ private:
         auto peer = socket.remote_endpoint(ec);
         beast::tcp_stream tcp{std::move(socket)};
         if (!tls) {
-            co_await refuse_on(tcp, peer);
+            co_await refuse_on(tcp, peer, where);
             co_return;
         }
         tls_stream stream{std::move(tcp), *tls};
@@ -529,15 +532,16 @@ private:
                                                               asio::as_tuple(asio::use_awaitable));
         if (handshake_ec)
             co_return;
-        co_await refuse_on(stream, peer);
+        co_await refuse_on(stream, peer, where);
         detail::expire_after(stream, config_.tls_shutdown_timeout);
         co_await stream.async_shutdown(asio::as_tuple(asio::use_awaitable));
     }
 
     template <class Stream>
-    asio::awaitable<void> refuse_on(Stream& stream, const asio::ip::tcp::endpoint& peer) {
+    asio::awaitable<void> refuse_on(Stream& stream, const asio::ip::tcp::endpoint& peer,
+                                    worker& where) {
         detail::date_cache dates;
-        auto logic = session_logic();
+        auto logic = session_logic(where);
         typename detail::session<Handler, Format, Clock>::refused_request who{
             clock_.now(), {}, {}, peer};
         co_await logic.reject(stream, dates,

@@ -9,6 +9,7 @@
 #include <rampart/server/host.hpp>
 #include <rampart/server/http_date.hpp>
 #include <rampart/server/log_sink.hpp>
+#include <rampart/server/request_id_generator.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
@@ -36,6 +37,7 @@
 #include <cstdint>
 #include <exception>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -80,13 +82,18 @@ void shutdown_send(Stream& stream, boost::system::error_code& ec) {
     in-memory stream, so the very code that parses, limits, dispatches and frames requests on a
     socket can be driven without one. It holds references only: the server (or the caller)
     keeps the handler, configuration, format, clock and stop flag alive while it runs.
+
+    `ids` makes the request ids of requests that bring none: the server gives each thread's
+    sessions that thread's generator. Without one, a session seeds its own when it first needs
+    an id (a getrandom(2) per connection: for tests and fuzz targets).
 */
 template <class Handler, class Format, class Clock>
 class session {
 public:
     session(Handler& handler, const server_config& config, const Format& format, const Clock& clock,
-            const std::atomic<bool>& stopping) noexcept
-        : handler_(handler), config_(config), format_(format), clock_(clock), stopping_(stopping) {}
+            const std::atomic<bool>& stopping, request_id_generator* ids = nullptr) noexcept
+        : handler_(handler), config_(config), format_(format), clock_(clock), stopping_(stopping),
+          ids_(ids) {}
 
     /** Serves requests from `stream` until the client closes, an error closes the connection,
         or the server stops. `slot`, when given, is kept `idle` while waiting for a request and
@@ -166,6 +173,13 @@ public:
             if (refusal) {
                 refused_request who{arrived, std::string{parser.get().method_string()},
                                     std::string{parser.get().target()}, peer};
+                // A declared Content-Length over the limit is refused as the header ends,
+                // before Beast calls the header done: its fields are all there.
+                if (parser.is_header_done() || read_error == http::error::body_limit) {
+                    who.id = request_id_of(parser.get());
+                    auto agent = parser.get()[http::field::user_agent];
+                    who.user_agent.assign(agent.data(), agent.size());
+                }
                 co_await reject(stream, dates, *refusal, who);
                 co_return;
             }
@@ -175,13 +189,17 @@ public:
             bool keep_alive = parser.get().keep_alive();
             unsigned version = parser.get().version();
             bool head = parser.get().method() == http::verb::head;
+            rampart::request_id id = request_id_of(parser.get());
             context ctx{parser.release(), peer};
+            ctx.set_request_id(id);
             response res;
             try {
                 res = co_await handler_(ctx);
             } catch (...) {
                 res = ctx.render_error(std::current_exception());
             }
+            if (!id.empty())
+                res.set(rampart::request_id::header, id.view());
 
             // The handler may ask to close; its response's own version says nothing here.
             bool handler_closes = http::token_list{res[http::field::connection]}.exists("close");
@@ -214,6 +232,8 @@ public:
         std::string method; // empty: the request line was never parsed
         std::string target;
         asio::ip::tcp::endpoint peer;
+        rampart::request_id id = {}; // empty: one is made (when request ids are on)
+        std::string user_agent = {};
     };
 
     /// Answers an error the handler never saw, logs it to `config.access_log_sink`, then closes
@@ -223,6 +243,11 @@ public:
                                  const refused_request& who) const {
         response res = format_(error);
         res.keep_alive(false);
+        rampart::request_id id = who.id;
+        if (id.empty() && config_.request_ids)
+            id = new_request_id();
+        if (!id.empty())
+            res.set(rampart::request_id::header, id.view());
         stamp(res, dates);
         expire_after(stream, config_.write_timeout);
         auto [ec, n] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
@@ -230,8 +255,9 @@ public:
             auto elapsed =
                 std::chrono::duration_cast<std::chrono::microseconds>(clock_.now() - who.arrived);
             try {
-                auto line = refusal_log_line(who.arrived, who.method, who.target, res.result_int(),
-                                             elapsed, who.peer);
+                auto line = refusal_log_line(config_.access_log_format, who.arrived, id.view(),
+                                             who.method, who.target, who.user_agent,
+                                             res.result_int(), elapsed, who.peer);
                 config_.access_log_sink(log_record{log_level::info, "access", line});
             } catch (...) {
                 // Building the line may throw (memory); the sink itself never does. Either way
@@ -243,6 +269,34 @@ public:
     }
 
 private:
+    /** The request's id: its own `X-Request-ID` when there is exactly one and it is sane (and
+        the configuration accepts clients' ids), else a new one; empty when ids are off.
+    */
+    rampart::request_id request_id_of(const http::request_header<>& req) const {
+        if (!config_.request_ids)
+            return {};
+        if (config_.accept_request_id) {
+            std::optional<rampart::request_id> given;
+            std::size_t count = 0;
+            for (const auto& f : req)
+                if (f.name() == http::field::unknown &&
+                    rampart::detail::iequals(f.name_string(), rampart::request_id::header) &&
+                    ++count == 1)
+                    given = rampart::request_id::parse(f.value());
+            if (count == 1 && given)
+                return *given;
+        }
+        return new_request_id();
+    }
+
+    rampart::request_id new_request_id() const {
+        if (!ids_) {
+            own_ids_ = std::make_unique<request_id_generator>();
+            ids_ = own_ids_.get();
+        }
+        return ids_->next();
+    }
+
     static constexpr std::size_t first_read_size = 4096;
     /// Buffers gathered into one write: the start line, a field each, the body.
     static constexpr std::size_t gather_buffers = 16;
@@ -515,6 +569,8 @@ private:
     const Format& format_;
     const Clock& clock_;
     const std::atomic<bool>& stopping_;
+    mutable request_id_generator* ids_;
+    mutable std::unique_ptr<request_id_generator> own_ids_;
 };
 
 /** One connection of a TLS listener: the handshake, bounded by `config.tls_handshake_timeout`
