@@ -9,6 +9,7 @@
 #include <boost/json/object.hpp>
 
 #include <charconv>
+#include <chrono>
 #include <concepts>
 #include <exception>
 #include <memory>
@@ -129,6 +130,11 @@ public:
     /// label sets stay bounded. The text must outlive the request: the router's patterns do.
     std::string_view route_template() const noexcept { return route_template_; }
     void set_route_template(std::string_view pattern) noexcept { route_template_ = pattern; }
+
+    /// When timing this request began: set by the first layer that times it (metrics), the
+    /// epoch before. Kept here so that a hook layer can time what runs inside it.
+    std::chrono::system_clock::time_point started_at() const noexcept { return started_at_; }
+    void set_started_at(std::chrono::system_clock::time_point t) noexcept { started_at_ = t; }
 
     const std::vector<route_param>& params() const noexcept { return params_; }
     void add_param(std::string name, std::string value) {
@@ -316,6 +322,7 @@ private:
     asio::ip::tcp::endpoint peer_;
     std::string version_;
     std::string_view route_template_;
+    std::chrono::system_clock::time_point started_at_{};
     std::vector<route_param> params_;
     rampart::principal principal_;
     std::string client_key_;
