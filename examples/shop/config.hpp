@@ -50,6 +50,8 @@ struct config {
     /// Where /api/docs/ gets Swagger UI: a folder of npm's swagger-ui-dist, or an http(s) URL
     /// of one; empty: the folder cmake/dev.sh installs it in.
     std::string swagger_ui;
+    /// GET /metrics serves Prometheus text (SHOP_METRICS=off: 404).
+    bool metrics = true;
 };
 
 /// A configuration value that could not be used; the message names the variable.
@@ -104,6 +106,7 @@ inline const std::vector<option>& options() {
          "base of absolute URLs (next, previous, Location), e.g. https://shop.example.com"},
         {"SHOP_SWAGGER_UI", "--swagger-ui", "(build/npm/node_modules/swagger-ui-dist)",
          "swagger-ui-dist folder, or an http(s) URL of one, for /api/docs/"},
+        {"SHOP_METRICS", "--metrics", "on", "on: GET /metrics serves Prometheus metrics; off: 404"},
     };
     return all;
 }
@@ -213,6 +216,11 @@ inline void apply(config& c, std::string_view name, const std::string& value) {
             throw config_error("SHOP_SWAGGER_UI: no swagger-ui-bundle.js in \"" + value +
                                "\" (a folder of npm's swagger-ui-dist, or an http(s) URL of one)");
         c.swagger_ui = value;
+    } else if (name == "SHOP_METRICS") {
+        if (value != "on" && value != "off")
+            throw config_error("SHOP_METRICS: expected on or off, got \"" + value.substr(0, 40) +
+                               "\"");
+        c.metrics = value == "on";
     }
 }
 

@@ -110,7 +110,8 @@ inline process::environment default_environment(const std::string& db) {
             {"SHOP_TRUSTED_PROXIES", std::nullopt},
             {"SHOP_ALLOWED_HOSTS", std::nullopt},
             {"SHOP_PUBLIC_URL", std::nullopt},
-            {"SHOP_SWAGGER_UI", std::nullopt}};
+            {"SHOP_SWAGGER_UI", std::nullopt},
+            {"SHOP_METRICS", std::nullopt}};
 }
 
 /// The caller's environment without the SHOP_* settings above, for a shop started without
