@@ -50,6 +50,10 @@ public:
 
     /// Adds `n` to series `series` (see family::series_of): for code that computes the index.
     void add(std::size_t series, std::uint64_t n = 1) noexcept { cells_.add(series, n); }
+    /// The same with the CPU read once by the caller (detail::current_cpu()).
+    void add_on(unsigned cpu, std::size_t series, std::uint64_t n = 1) noexcept {
+        cells_.add(cpu, series, n);
+    }
     std::uint64_t value(std::size_t series) const noexcept { return cells_.sum(series); }
 
     void write(std::string& out) const override {

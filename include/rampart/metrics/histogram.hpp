@@ -96,9 +96,13 @@ public:
 
     /// Observes `v` in series `series`: for code that computes the index.
     void observe(std::size_t series, double v) noexcept {
+        observe_on(detail::current_cpu(), series, v);
+    }
+    /// The same with the CPU read once by the caller (detail::current_cpu()).
+    void observe_on(unsigned cpu, std::size_t series, double v) noexcept {
         std::size_t base = series * layout_.stride();
-        cells_.add(base + layout_.bucket_of(v));
-        cells_.add_double(base + layout_.bounds.size() + 1, v);
+        cells_.add(cpu, base + layout_.bucket_of(v), 1);
+        cells_.add_double(cpu, base + layout_.bounds.size() + 1, v);
     }
 
     const std::vector<double>& bounds() const noexcept { return layout_.bounds; }

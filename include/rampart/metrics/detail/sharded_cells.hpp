@@ -75,13 +75,18 @@ public:
     std::size_t shards() const noexcept { return mask_ + 1; }
 
     /// Adds `n` to `cell` (an integer cell). The hot path: one relaxed add.
-    void add(std::size_t cell, std::uint64_t n = 1) noexcept {
-        row()[cell].fetch_add(n, std::memory_order_relaxed);
+    void add(std::size_t cell, std::uint64_t n = 1) noexcept { add(current_cpu(), cell, n); }
+
+    /// The same, on the row of `cpu` (from current_cpu(), read once for several adds).
+    void add(unsigned cpu, std::size_t cell, std::uint64_t n) noexcept {
+        row(cpu)[cell].fetch_add(n, std::memory_order_relaxed);
     }
 
     /// Adds `v` to `cell`, a cell holding a double (a histogram's sum).
-    void add_double(std::size_t cell, double v) noexcept {
-        std::atomic<std::uint64_t>& c = row()[cell];
+    void add_double(std::size_t cell, double v) noexcept { add_double(current_cpu(), cell, v); }
+
+    void add_double(unsigned cpu, std::size_t cell, double v) noexcept {
+        std::atomic<std::uint64_t>& c = row(cpu)[cell];
         std::uint64_t old = c.load(std::memory_order_relaxed);
         while (
             !c.compare_exchange_weak(old, to_bits(from_bits(old) + v), std::memory_order_relaxed))
@@ -118,8 +123,8 @@ private:
         return storage(static_cast<std::atomic<std::uint64_t>*>(raw));
     }
 
-    std::atomic<std::uint64_t>* row() noexcept {
-        return data_.get() + (current_cpu() & mask_) * stride_;
+    std::atomic<std::uint64_t>* row(unsigned cpu) noexcept {
+        return data_.get() + (cpu & mask_) * stride_;
     }
 
     std::size_t mask_;
