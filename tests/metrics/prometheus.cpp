@@ -130,6 +130,30 @@ TEST_CASE("prometheus: /metrics is unthrottled and needs no token, SHOP_METRICS=
     reply r = off.get("/metrics");
     CHECK(r.status() == 404);
     CHECK(is_envelope(r, 404));
+    CHECK(off.get("/api/v1/products/").status() == 200); // the rest serves as before
+}
+
+TEST_CASE("prometheus: SHOP_METRICS takes on or off, the flag --metrics too") {
+    temp_dir dir;
+    auto env = default_environment(dir.file("shop.db"));
+    env["SHOP_METRICS"] = "maybe";
+    process bad{shop_binary(), {}, env};
+    std::optional<int> code = bad.wait(30s);
+    REQUIRE(code);
+    CHECK(*code != 0);
+    CHECK(*code < 128);
+    CHECK(bad.errors().find("SHOP_METRICS") != std::string::npos);
+    CHECK(bad.output().find("listening") == std::string::npos);
+
+    env["SHOP_METRICS"] = "off";
+    process on{shop_binary(), {"--metrics", "on"}, env}; // the flag wins
+    auto line = on.wait_for_line("shop: listening on http://", 30s);
+    REQUIRE(line);
+    auto colon = line->find(':', line->find("127.0.0.1"));
+    auto port = static_cast<unsigned short>(std::stoi(line->substr(colon + 1)));
+    CHECK(exchange(port, rampart::test::make_get("/metrics")).status() == 200);
+    on.signal(SIGTERM);
+    CHECK(on.wait(30s) == 0);
 }
 
 TEST_CASE("prometheus: a real Prometheus server scrapes the shop", "[prometheus]") {
