@@ -3,8 +3,9 @@
 
 // The shop's HTTP API (../../docs/shop-api.md), assembled from rampart's parts:
 //
-//   error_envelope | access_log | health | allowed_hosts | openapi::serve_docs |
-//   jwt::authenticate | throttle::limiter | jwt::enforce | router
+//   error_envelope | access_log | health | metrics::http_metrics | allowed_hosts |
+//   metrics::serve | openapi::serve_docs | jwt::authenticate | throttle::limiter | jwt::enforce |
+//   router
 //
 // The router holds v1 and v2 of products and orders, and the unversioned token endpoints.
 // Everything here is generic over the two stores, so the same code runs with in-process state
@@ -16,6 +17,7 @@
 #include <rampart/core.hpp>
 #include <rampart/errors.hpp>
 #include <rampart/jwt.hpp>
+#include <rampart/metrics.hpp>
 #include <rampart/openapi.hpp>
 #include <rampart/pagination.hpp>
 #include <rampart/router.hpp>
@@ -138,10 +140,14 @@ class api {
 public:
     api(const config& cfg, catalog& db, BucketStore& buckets, TokenStore& tokens_store,
         const std::string& jwt_secret, const std::string& cursor_secret,
-        const jwt::password_hasher& hasher, jwt::hashing_pool& hashing)
-        : cfg_(cfg), db_(db), key_(jwt::key::hs256(jwt_secret)), issuer_(key_, lifetimes(cfg)),
+        const jwt::password_hasher& hasher, jwt::hashing_pool& hashing,
+        rampart::metrics::registry* metrics = nullptr)
+        : cfg_(cfg), db_(db), metrics_(metrics ? *metrics : own_metrics_), token_events_(metrics_),
+          throttle_decisions_(metrics_, {"anon", "user", "login"}),
+          key_(jwt::key::hs256(jwt_secret)), issuer_(key_, lifetimes(cfg)),
           verifier_(jwt::key_set{key_}),
-          tokens_(issuer_, verifier_, tokens_store, user_directory{&db, &hasher, &hashing}),
+          tokens_(issuer_, verifier_, tokens_store, user_directory{&db, &hasher, &hashing},
+                  {.on_event = token_events_.listener()}),
           tokens_store_(tokens_store),
           users_(user_active_lookup{user_directory{&db, &hasher, &hashing}}),
           limiter_(buckets, proxies(cfg), throttle::anonymous(cfg.throttle_anon),
@@ -159,7 +165,14 @@ public:
           products_query_(catalog::product_columns, products_.ordering()),
           orders_query_(catalog::order_columns, orders_.ordering(), "user_id = ?"),
           order_schema_(make_order_schema(db)) {
+        limiter_.observe(throttle_decisions_.listener());
+        login_limiter_.observe(throttle_decisions_.listener()); // before add_routes copies it
         add_routes();
+        // Requests are counted by the routes just declared, and /metrics itself.
+        std::vector<std::string> templates =
+            rampart::metrics::route_templates(router_.declarations());
+        templates.emplace_back("/metrics");
+        http_metrics_.emplace(metrics_, std::move(templates));
         // The document is built once, from the routes just declared; serving it is a copy.
         docs_.emplace(openapi::generate(router_.declarations(), document_options()),
                       swagger_ui_options(cfg), openapi::docs_paths{},
@@ -187,7 +200,8 @@ public:
             std::move(more)...};
         return rampart::stack(rampart::error_envelope<>{},
                               rampart::access_log<Sink>{std::move(access), format},
-                              std::move(probes), hosts_, *docs_,
+                              std::move(probes), *http_metrics_, hosts_,
+                              rampart::metrics::serve{metrics_, "/metrics", cfg_.metrics}, *docs_,
                               jwt::authenticate{verifier_, tokens_store_, authentication(users_)},
                               limiter_, jwt::enforce{})
             .wrap(router_);
@@ -410,6 +424,10 @@ private:
 
     const config& cfg_;
     catalog& db_;
+    rampart::metrics::registry own_metrics_; // when the caller gives none (tests)
+    rampart::metrics::registry& metrics_;
+    rampart::metrics::token_metrics token_events_;
+    rampart::metrics::throttle_metrics throttle_decisions_;
     jwt::key key_;
     jwt::issuer<> issuer_;
     jwt::verifier<> verifier_;
@@ -431,6 +449,8 @@ private:
     /// GET /api/schema/ and /api/docs/, outside authentication and throttling; made once the
     /// routes exist.
     std::optional<openapi::serve_docs> docs_;
+    /// Requests by route template; made once the routes exist.
+    std::optional<rampart::metrics::http_metrics<>> http_metrics_;
 };
 
 } // namespace shop

@@ -56,6 +56,8 @@ struct config {
     std::string tls_key;
     /// The access log's lines: text, or one JSON object each (with the request id either way).
     rampart::access_log_format log_format = rampart::access_log_format::text;
+    /// GET /metrics serves Prometheus text (SHOP_METRICS=off: 404).
+    bool metrics = true;
 };
 
 /// A configuration value that could not be used; the message names the variable.
@@ -116,6 +118,7 @@ inline const std::vector<option>& options() {
          "PEM private key of SHOP_TLS_CERT's certificate"},
         {"SHOP_LOG_FORMAT", "--log-format", "text",
          "access log lines: text, or json (one JSON object a line)"},
+        {"SHOP_METRICS", "--metrics", "on", "on: GET /metrics serves Prometheus metrics; off: 404"},
     };
     return all;
 }
@@ -237,6 +240,11 @@ inline void apply(config& c, std::string_view name, const std::string& value) {
         else
             throw config_error("SHOP_LOG_FORMAT: expected text or json, got \"" +
                                value.substr(0, 40) + "\"");
+    } else if (name == "SHOP_METRICS") {
+        if (value != "on" && value != "off")
+            throw config_error("SHOP_METRICS: expected on or off, got \"" + value.substr(0, 40) +
+                               "\"");
+        c.metrics = value == "on";
     }
 }
 

@@ -6,6 +6,7 @@
 #include "db.hpp"
 
 #include <rampart/jwt/secret.hpp>
+#include <rampart/metrics.hpp>
 #include <rampart/redis.hpp>
 #include <rampart/server/listen.hpp>
 #include <rampart/server/tls.hpp>
@@ -46,12 +47,12 @@ void serve(const shop::config& cfg, rampart::listening_socket& listener,
            const std::optional<rampart::tls_context>& tls, shop::catalog& catalog,
            BucketStore& buckets, TokenStore& tokens, const std::string& secret,
            const rampart::jwt::password_hasher& hasher, const std::string& state_description,
-           rampart::named_check<More>... readiness) {
+           rampart::metrics::registry& metrics, rampart::named_check<More>... readiness) {
     // Two hashing threads and 4 waiting places each: a flood of logins gets 503 + Retry-After
     // instead of delaying every login behind it.
     rampart::jwt::hashing_pool hashing{{.threads = 2}};
     shop::api<BucketStore, TokenStore> api{
-        cfg, catalog, buckets, tokens, secret, cursor_key(secret), hasher, hashing};
+        cfg, catalog, buckets, tokens, secret, cursor_key(secret), hasher, hashing, &metrics};
     // Access lines (the handler's and the server's own refusals) go to stderr in batches from
     // a thread of their own; declared before the server, so its last lines are written when
     // serve() returns.
@@ -67,6 +68,8 @@ void serve(const shop::config& cfg, rampart::listening_socket& listener,
     rampart::server server{
         api.handler(access_lines.sink(), cfg.log_format, std::move(readiness)...),
         std::move(listener), sc};
+    metrics.add_callback_gauge("rampart_open_connections", "Client connections open now.",
+                               [&server] { return static_cast<double>(server.connections()); });
     std::cout << "shop: listening on " << (tls ? "https://" : "http://")
               << (cfg.listen_host.find(':') != std::string::npos ? "[" + cfg.listen_host + "]"
                                                                  : cfg.listen_host)
@@ -119,9 +122,15 @@ int main(int argc, char** argv) {
             {rampart::asio::ip::make_address(cfg.listen_host), cfg.listen_port});
         std::string secret = load_or_create_secret(cfg);
 
+        // The metrics outlive every store and layer that records into them.
+        rampart::metrics::registry metrics;
+        rampart::metrics::store_metrics stores{metrics};
         // One read connection per I/O thread: reads answer there, without a thread hand-off.
         rampart::sqlite::database db(
-            {.path = cfg.db_path, .migrations = shop::migrations, .inline_readers = cfg.threads});
+            {.path = cfg.db_path,
+             .migrations = shop::migrations,
+             .inline_readers = cfg.threads,
+             .on_call = stores.listener<rampart::sqlite::call_event>("sqlite")});
         bool seeded =
             db.async_run(
                   [&](rampart::sqlite::connection& c) { return shop::seed_demo_data(c, *hasher); },
@@ -138,18 +147,19 @@ int main(int argc, char** argv) {
             // rampart_jwt_tokens), so logouts and theft detection survive a restart.
             rampart::sqlite::token_store<> tokens{db};
             serve(cfg, listener, tls, catalog, buckets, tokens, secret, *hasher,
-                  "throttles in process, tokens in " + cfg.db_path);
+                  "throttles in process, tokens in " + cfg.db_path, metrics);
             return 0;
         }
         // Redis: the client has an I/O thread of its own; stores fall back as documented.
         rampart::redis::options where = rampart::redis::parse_url(*cfg.redis_url);
+        where.on_command = stores.listener<rampart::redis::command_event>("redis");
         std::string described = "Redis at " + where.host + ':' + std::to_string(where.port) + '/' +
                                 std::to_string(where.db);
         rampart::redis::io_thread redis_io; // before the client: stops and joins after it
         rampart::redis::client client{redis_io.get_executor(), std::move(where)};
         rampart::redis::bucket_store<> buckets{client}; // fail-open: per-instance limits
         rampart::redis::token_store<> tokens{client};   // fail-closed: 503, never a reuse
-        serve(cfg, listener, tls, catalog, buckets, tokens, secret, *hasher, described,
+        serve(cfg, listener, tls, catalog, buckets, tokens, secret, *hasher, described, metrics,
               rampart::ready_check("redis", rampart::redis::readiness{&client}));
         client.close();
         return 0;

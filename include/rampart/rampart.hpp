@@ -13,6 +13,7 @@
 #include <rampart/core.hpp>
 #include <rampart/errors.hpp>
 #include <rampart/jwt.hpp>
+#include <rampart/metrics.hpp>
 #include <rampart/openapi.hpp>
 #include <rampart/pagination.hpp>
 #include <rampart/router.hpp>

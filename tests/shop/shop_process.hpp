@@ -112,7 +112,8 @@ inline process::environment default_environment(const std::string& db) {
             {"SHOP_PUBLIC_URL", std::nullopt},
             {"SHOP_SWAGGER_UI", std::nullopt},
             {"SHOP_TLS_CERT", std::nullopt},
-            {"SHOP_TLS_KEY", std::nullopt}};
+            {"SHOP_TLS_KEY", std::nullopt},
+            {"SHOP_METRICS", std::nullopt}};
 }
 
 /// The caller's environment without the SHOP_* settings above, for a shop started without

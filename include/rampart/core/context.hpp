@@ -10,6 +10,7 @@
 #include <boost/json/object.hpp>
 
 #include <charconv>
+#include <chrono>
 #include <concepts>
 #include <exception>
 #include <memory>
@@ -136,6 +137,10 @@ public:
     /// outside a server, or when the server's request ids are off.
     std::string_view request_id() const noexcept { return request_id_.view(); }
     void set_request_id(const rampart::request_id& id) noexcept { request_id_ = id; }
+    /// When timing this request began: set by the first layer that times it (metrics), the
+    /// epoch before. Kept here so that a hook layer can time what runs inside it.
+    std::chrono::system_clock::time_point started_at() const noexcept { return started_at_; }
+    void set_started_at(std::chrono::system_clock::time_point t) noexcept { started_at_ = t; }
 
     const std::vector<route_param>& params() const noexcept { return params_; }
     void add_param(std::string name, std::string value) {
@@ -324,6 +329,7 @@ private:
     std::string version_;
     std::string_view route_template_;
     rampart::request_id request_id_;
+    std::chrono::system_clock::time_point started_at_{};
     std::vector<route_param> params_;
     rampart::principal principal_;
     std::string client_key_;

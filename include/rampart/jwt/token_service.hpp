@@ -2,6 +2,7 @@
 #define RAMPART_JWT_TOKEN_SERVICE_HPP
 
 #include <rampart/core/context.hpp>
+#include <rampart/core/observer.hpp>
 #include <rampart/core/response.hpp>
 #include <rampart/errors/http_error.hpp>
 #include <rampart/jwt/authenticate.hpp>
@@ -53,6 +54,18 @@ private:
     Active active_;
 };
 
+/// What the token endpoints did, for token_service_options::on_event.
+enum class token_event {
+    /// A login: a new pair issued by obtain.
+    obtained,
+    /// A refresh token used up for a new pair.
+    refreshed,
+    /// A used refresh token came back after the grace interval: its family is revoked.
+    reuse_detected,
+    /// A logout: a refresh token blacklisted.
+    blacklisted,
+};
+
 /// What the token service does beyond what the issuer and verifier decide.
 struct token_service_options {
     token_transport transport = token_transport::body;
@@ -78,6 +91,9 @@ struct token_service_options {
     /// Write a user id made only of digits as a JSON number, as simplejwt does for integer
     /// primary keys. Other ids are strings.
     bool numeric_user_ids = true;
+    /// Told of each event as it happens (rampart::metrics::token_metrics makes one), on the
+    /// request's thread. None by default.
+    observer<token_event> on_event{};
 };
 
 /// An access token and the refresh token of the same login.

@@ -1,6 +1,7 @@
 #ifndef RAMPART_REDIS_OPTIONS_HPP
 #define RAMPART_REDIS_OPTIONS_HPP
 
+#include <rampart/core/observer.hpp>
 #include <rampart/detail/uri.hpp>
 #include <rampart/redis/error.hpp>
 
@@ -12,6 +13,15 @@
 #include <utility>
 
 namespace rampart::redis {
+
+/// A call finished: with a reply (an error reply included) or without one (`error`: a
+/// timeout, a lost connection, ...), `latency` after it was made. See options::on_command.
+struct command_event {
+    boost::system::error_code error;
+    std::chrono::steady_clock::duration latency{};
+
+    bool failed() const noexcept { return error.failed(); }
+};
 
 /** Where the server is and how the client treats it.
 
@@ -45,6 +55,9 @@ struct options {
     /// Calls waiting or in flight at most; more fail with error::too_many_pending so that a
     /// stalled server cannot make the queue grow without bound.
     std::size_t max_pending = 65536;
+    /// Told of every call as it completes (rampart::metrics::store_metrics makes one), on the
+    /// client's strand: it must be quick and not block. None by default.
+    observer<command_event> on_command{};
 };
 
 namespace detail {

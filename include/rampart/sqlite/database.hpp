@@ -2,6 +2,7 @@
 #define RAMPART_SQLITE_DATABASE_HPP
 
 #include <rampart/core/log.hpp>
+#include <rampart/core/observer.hpp>
 #include <rampart/errors/http_error.hpp>
 #include <rampart/sqlite/connection.hpp>
 #include <rampart/sqlite/detail/inline_reads.hpp>
@@ -15,6 +16,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -69,6 +71,17 @@ enum class lane {
     long_read,
 };
 
+/// An awaited call (`run`, `read`, `write`, `transaction`) finished, `latency` after it was
+/// made; `threw` when it ended with an exception (a 503, a constraint, what `f` threw). See
+/// database_options::on_call.
+struct call_event {
+    lane where;
+    bool threw = false;
+    std::chrono::steady_clock::duration latency{};
+
+    bool failed() const noexcept { return threw; }
+};
+
 /// How a `database` opens its file and runs its lanes.
 struct database_options {
     /// The database file (or a `file:` URI).
@@ -100,6 +113,9 @@ struct database_options {
     /// run again on the reader threads, so a long query never holds an I/O thread longer.
     /// 0: no budget (only for services whose reads are all known to be short).
     std::uint64_t inline_read_steps = 100'000;
+    /// Told of every awaited call as it completes (rampart::metrics::store_metrics makes one),
+    /// on the awaiting thread. None by default, and then calls cost nothing more.
+    observer<call_event> on_call{};
 };
 
 /// How `database::read` calls were served, since the start (for monitoring and tests).
@@ -228,6 +244,11 @@ public:
     auto async_run(F f, lane where, CompletionToken&& token);
 
 private:
+    template <class F>
+    auto run_unobserved(F f, lane where) -> asio::awaitable<std::invoke_result_t<F&, connection&>>;
+    template <class F>
+    auto run_observed(F f, lane where) -> asio::awaitable<std::invoke_result_t<F&, connection&>>;
+
     template <class F, class CompletionToken>
     auto async_run_from(F f, lane where, detail::lane_clock::time_point queued,
                         CompletionToken&& token);
@@ -236,6 +257,7 @@ private:
     detail::inline_readers inline_;
     std::vector<std::thread> threads_;
     retry_policy retry_;
+    observer<call_event> on_call_;
     int applied_ = 0;
 };
 

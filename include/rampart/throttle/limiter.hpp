@@ -3,6 +3,7 @@
 
 #include <rampart/core/context.hpp>
 #include <rampart/core/middleware.hpp>
+#include <rampart/core/observer.hpp>
 #include <rampart/detail/wide_math.hpp>
 #include <rampart/errors/http_error.hpp>
 #include <rampart/throttle/client_ip.hpp>
@@ -145,6 +146,13 @@ inline asio::awaitable<void> refund_all(limit_state& state) {
 
 } // namespace detail
 
+/// A rule's decision on one request: `scope` is the rule's name (`anon`, `user`, `login`).
+/// See limiter::observe.
+struct decision_event {
+    std::string_view scope;
+    bool allowed = true;
+};
+
 /** Throttle middleware: applies its rules to every request, adds the rate-limit headers to
     every response.
 
@@ -239,6 +247,10 @@ public:
 
     const client_ip_resolver& resolver() const noexcept { return resolver_; }
 
+    /// Tells `o` each rule's decision (rampart::metrics::throttle_metrics makes one), on the
+    /// request's thread. Set it at start-up, before the limiter is copied into a stack.
+    void observe(observer<decision_event> o) noexcept { on_decision_ = o; }
+
     /// Documents the routes it throttles (route_doc): 429 and the rate-limit headers.
     template <class Doc>
     void describe(Doc& doc) const {
@@ -282,6 +294,7 @@ private:
     std::optional<std::chrono::nanoseconds> settle(detail::limit_state& state, const rule_table& t,
                                                    std::string& key, std::size_t i,
                                                    const bucket_decision& d) {
+        on_decision_({t.names[i], d.allowed});
         if (!d.allowed) {
             state.tightest = limit_status{std::string(t.names[i]), t.limits[i], t.costs[i], d};
             return d.retry_after;
@@ -324,6 +337,7 @@ private:
     Store* store_;
     client_ip_resolver resolver_;
     std::tuple<Rules...> rules_;
+    observer<decision_event> on_decision_;
 };
 
 template <class Store, throttle_rule... Rules>

@@ -118,7 +118,9 @@ asio::awaitable<response> token_service<Store, Users, Issuer, Verifier>::obtain(
     boost::json::object extra;
     if constexpr (user_directory_with_claims<Users>)
         extra = co_await users_.extra_claims(*user_id);
-    co_return respond_with(issue_pair(*user_id, std::move(extra)));
+    response res = respond_with(issue_pair(*user_id, std::move(extra)));
+    options_.on_event(token_event::obtained);
+    co_return res;
 }
 
 template <token_store Store, user_directory Users, class Issuer, token_verifier Verifier>
@@ -150,6 +152,7 @@ asio::awaitable<response> token_service<Store, Users, Issuer, Verifier>::refresh
                                             to_millis(now), expiry_of(claims, now));
     if (!first_use)
         co_await reused(jti, family, now);
+    options_.on_event(token_event::refreshed);
     static_assert(std::is_nothrow_move_constructible_v<response>);
     co_return res;
 }
@@ -206,6 +209,7 @@ asio::awaitable<response> token_service<Store, Users, Issuer, Verifier>::blackli
                 co_await reused(jti, family, now);
         }
     }
+    options_.on_event(token_event::blacklisted);
     co_return res;
 }
 
@@ -341,6 +345,7 @@ asio::awaitable<void> token_service<Store, Users, Issuer, Verifier>::reused(std:
             to_millis(now) - *used_at <= options_.reuse_grace.count())
             throw refused("Token has already been refreshed.", "token_not_valid");
     }
+    options_.on_event(token_event::reuse_detected);
     co_await revoke_family(family, now);
     throw refused("Token is blacklisted.", "token_not_valid");
 }

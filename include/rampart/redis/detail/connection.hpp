@@ -144,6 +144,7 @@ private:
     // while its state is half updated. They are collected and run from a fresh strand handler,
     // each dispatched to its caller's executor (inline when that is this thread's).
     void complete(pending& p, error_code ec, reply r) {
+        opts_.on_command({ec, steady::now() - (p.deadline - opts_.command_timeout)});
         completions_.push_back({std::move(p.handler), std::move(p.work), ec, std::move(r)});
         if (completions_posted_)
             return;

@@ -12,6 +12,7 @@ inline database::database(database_options options)
     state_->writes.limit = options.write_queue == 0 ? 1 : options.write_queue;
     state_->reads.limit = options.read_queue == 0 ? 1 : options.read_queue;
     retry_ = options.retry;
+    on_call_ = options.on_call;
     std::size_t readers = options.workers == 0 ? 1 : options.workers;
     std::vector<connection> connections;
     connections.reserve(readers + 1 + options.inline_readers);
@@ -77,6 +78,39 @@ inline sqlite::read_stats database::read_stats() const noexcept {
 
 template <class F>
 auto database::run(F f, lane where) -> asio::awaitable<std::invoke_result_t<F&, connection&>> {
+    // Not a coroutine: without an observer, no frame more than before.
+    if (on_call_)
+        return run_observed(std::move(f), where);
+    return run_unobserved(std::move(f), where);
+}
+
+template <class F>
+auto database::run_observed(F f, lane where)
+    -> asio::awaitable<std::invoke_result_t<F&, connection&>> {
+    using R = std::invoke_result_t<F&, connection&>;
+    const auto start = std::chrono::steady_clock::now();
+    bool threw = true;
+    struct tell { // on every way out, exceptions included
+        const database* db;
+        lane where;
+        const bool& threw;
+        std::chrono::steady_clock::time_point start;
+        ~tell() { db->on_call_({where, threw, std::chrono::steady_clock::now() - start}); }
+    } told{this, where, threw, start};
+    auto operation = run_unobserved(std::move(f), where); // named: see run_unobserved
+    if constexpr (std::is_void_v<R>) {
+        co_await std::move(operation);
+        threw = false;
+    } else {
+        R result = co_await std::move(operation);
+        threw = false;
+        co_return std::move(result);
+    }
+}
+
+template <class F>
+auto database::run_unobserved(F f, lane where)
+    -> asio::awaitable<std::invoke_result_t<F&, connection&>> {
     using R = std::invoke_result_t<F&, connection&>;
     if (where == lane::read) {
         if (detail::inline_reader* reader = inline_.claim()) {
