@@ -2,6 +2,7 @@
 #define RAMPART_REDIS_OPTIONS_HPP
 
 #include <rampart/detail/uri.hpp>
+#include <rampart/redis/circuit_breaker.hpp>
 #include <rampart/redis/error.hpp>
 
 #include <chrono>
@@ -45,6 +46,8 @@ struct options {
     /// Calls waiting or in flight at most; more fail with error::too_many_pending so that a
     /// stalled server cannot make the queue grow without bound.
     std::size_t max_pending = 65536;
+    /// When the client stops waiting for a server that does not answer (see circuit_breaker).
+    breaker_options breaker{};
 };
 
 namespace detail {
