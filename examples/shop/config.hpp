@@ -35,6 +35,10 @@ struct config {
     std::string db_path = "shop.db";
     std::optional<std::string> jwt_secret; // generated beside the database when absent
     std::optional<std::string> redis_url;
+    /// The Redis client's circuit breaker: consecutive timeouts or failed connection attempts
+    /// that open it (0: off), and the time between probes while it is open.
+    unsigned redis_breaker_failures = 3;
+    std::chrono::milliseconds redis_breaker_probe{1000};
     /// The throttle rates, parsed once (rate_text() writes one back for the start-up line).
     rampart::throttle::rate throttle_anon = rampart::throttle::parse_rate(default_anon_rate);
     rampart::throttle::rate throttle_user = rampart::throttle::parse_rate(default_user_rate);
@@ -93,6 +97,10 @@ inline const std::vector<option>& options() {
          "HMAC key for HS256 tokens"},
         {"SHOP_REDIS", "--redis", "(unset: in-process state)",
          "redis://host:port/db for throttles and the token blacklist"},
+        {"SHOP_REDIS_BREAKER_FAILURES", "--redis-breaker-failures", "3",
+         "Redis timeouts or failed connects in a row that open its circuit breaker (0: off)"},
+        {"SHOP_REDIS_BREAKER_PROBE_MS", "--redis-breaker-probe-ms", "1000",
+         "milliseconds between probes of Redis while its breaker is open"},
         {"SHOP_THROTTLE_ANON", "--throttle-anon", default_anon_rate,
          "anonymous rate, per client IP"},
         {"SHOP_THROTTLE_USER", "--throttle-user", default_user_rate,
@@ -193,6 +201,10 @@ inline void apply(config& c, std::string_view name, const std::string& value) {
             throw config_error(std::string("SHOP_REDIS: ") + e.what());
         }
         c.redis_url = value;
+    } else if (name == "SHOP_REDIS_BREAKER_FAILURES") {
+        c.redis_breaker_failures = static_cast<unsigned>(parse_integer(name, value, 0, 1000));
+    } else if (name == "SHOP_REDIS_BREAKER_PROBE_MS") {
+        c.redis_breaker_probe = std::chrono::milliseconds{parse_integer(name, value, 10, 600'000)};
     } else if (name == "SHOP_THROTTLE_ANON") {
         c.throttle_anon = parse_rate(name, value);
     } else if (name == "SHOP_THROTTLE_USER") {

@@ -153,8 +153,16 @@ int main(int argc, char** argv) {
         // Redis: the client has an I/O thread of its own; stores fall back as documented.
         rampart::redis::options where = rampart::redis::parse_url(*cfg.redis_url);
         where.on_command = stores.listener<rampart::redis::command_event>("redis");
-        std::string described = "Redis at " + where.host + ':' + std::to_string(where.port) + '/' +
-                                std::to_string(where.db);
+        where.breaker = {.failure_threshold = cfg.redis_breaker_failures,
+                         .probe_interval = cfg.redis_breaker_probe};
+        std::string described =
+            "Redis at " + where.host + ':' + std::to_string(where.port) + '/' +
+            std::to_string(where.db) +
+            (cfg.redis_breaker_failures == 0
+                 ? std::string(" (circuit breaker off)")
+                 : " (circuit breaker after " + std::to_string(cfg.redis_breaker_failures) +
+                       " failures, probe every " + std::to_string(cfg.redis_breaker_probe.count()) +
+                       " ms)");
         rampart::redis::io_thread redis_io; // before the client: stops and joins after it
         rampart::redis::client client{redis_io.get_executor(), std::move(where)};
         rampart::redis::bucket_store<> buckets{client}; // fail-open: per-instance limits

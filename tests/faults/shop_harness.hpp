@@ -58,16 +58,19 @@ inline shop::config test_config() {
 class shop_database {
 public:
     explicit shop_database(const std::string& path,
-                           std::chrono::milliseconds busy_timeout = std::chrono::milliseconds{200})
+                           std::chrono::milliseconds busy_timeout = std::chrono::milliseconds{200},
+                           std::size_t write_queue = 256)
         : db_({.path = path,
                .open = {.busy_timeout = busy_timeout},
                .workers = 2,
                .migrations = shop::migrations,
                .retry = {.attempts = 2, .backoff = std::chrono::milliseconds{10}},
-               .log = [this](const sqlite::error& e) {
-                   std::lock_guard lock{mutex_};
-                   causes_.push_back(e.extended_code());
-               }}) {
+               .log =
+                   [this](const sqlite::error& e) {
+                       std::lock_guard lock{mutex_};
+                       causes_.push_back(e.extended_code());
+                   },
+               .write_queue = write_queue}) {
         jwt::password_hasher hasher{test_iterations, jwt::allow_weak_iterations};
         db_.async_run([&](sqlite::connection& c) { return shop::seed_demo_data(c, hasher); },
                       asio::use_future)

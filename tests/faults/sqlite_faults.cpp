@@ -18,8 +18,11 @@
 #include <algorithm>
 #include <filesystem>
 #include <future>
+#include <latch>
 #include <memory>
 #include <set>
+#include <thread>
+#include <vector>
 
 #include <unistd.h>
 
@@ -35,8 +38,9 @@ constexpr std::int64_t seeded_units = 58 * 50 + 3 + 0; // products 7 and 8 hold 
 
 /// The shop in process, with in-process stores, over a database file in a temp dir.
 struct shop_fixture {
-    explicit shop_fixture(std::chrono::milliseconds busy_timeout = std::chrono::milliseconds{200})
-        : db{path, busy_timeout} {}
+    explicit shop_fixture(std::chrono::milliseconds busy_timeout = std::chrono::milliseconds{200},
+                          std::size_t write_queue = 256)
+        : db{path, busy_timeout, write_queue} {}
 
     temp_dir dir;
     std::string path = dir.file("shop.db");
@@ -128,6 +132,63 @@ TEST_CASE("faults: SQLite write lock held elsewhere: writes 503, reads served, t
     CHECK(readers.unanswered() == 0);
     CHECK(readers.count(200) == readers.total());
     CHECK(readers.total() > 0);
+    f.check_no_order_lost();
+}
+
+TEST_CASE("faults: a flood of orders against a write lock held elsewhere: the queue is bounded, "
+          "the rest refused at once, nothing committed",
+          "[faults][sqlite]") {
+    // One write at the writer and 4 queued behind it; a write waits at most 1.5 s for the lock.
+    shop_fixture f{std::chrono::milliseconds{1500}, 4};
+    auto c = f.client();
+    REQUIRE(f.order(c, 1).result() == http::status::created);
+
+    sqlite::connection locker{f.path};
+    locker.exec("BEGIN IMMEDIATE"); // held by another connection for the whole flood
+    constexpr int flood = 24;
+    struct answer {
+        response res;
+        std::chrono::milliseconds took;
+    };
+    std::vector<answer> answers(flood);
+    {
+        std::latch go{flood};
+        std::vector<std::thread> senders;
+        for (int i = 0; i < flood; ++i)
+            senders.emplace_back([&, i] {
+                shop_client sender = f.client();
+                sender.get("/api/v1/products/1/"); // connected and warm before the flood
+                go.arrive_and_wait();
+                const auto start = std::chrono::steady_clock::now();
+                answers[i].res = sender.post("/api/v1/orders/", order_body(2));
+                answers[i].took = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - start);
+            });
+        for (auto& t : senders)
+            t.join();
+    }
+    std::size_t at_once = 0, waited = 0;
+    for (const auto& a : answers) {
+        // Every one refused in the envelope with Retry-After, none with SQLite's words.
+        CHECK(is_envelope(a.res, http::status::service_unavailable));
+        CHECK(a.res[http::field::retry_after] == "1");
+        CHECK(a.res.body().find("lock") == std::string::npos);
+        if (a.took < std::chrono::milliseconds{500})
+            ++at_once;
+        else
+            ++waited;
+    }
+    // Only the writer's one and the queue's four waited for the lock; the others were refused
+    // without waiting (a flood cannot pile up behind a lock).
+    CHECK(waited >= 1);
+    CHECK(waited <= 5);
+    CHECK(at_once >= flood - 5);
+    // Reads are not in that queue, and nothing was committed.
+    f.check_reads_served(c);
+    f.check_no_order_lost();
+
+    locker.exec("COMMIT");
+    CHECK(f.order(c, 2).result() == http::status::created);
     f.check_no_order_lost();
 }
 

@@ -11,6 +11,7 @@
 #include <boost/asio/write.hpp>
 
 #include <iostream>
+#include <string_view>
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
@@ -32,6 +33,10 @@ int main() {
         [&]() -> asio::awaitable<void> {
             tcp::socket peer = co_await fake.async_accept(asio::use_awaitable);
             char request[64];
+            // The client's greeting (TIME), then the PING.
+            co_await peer.async_read_some(asio::buffer(request), asio::use_awaitable);
+            constexpr std::string_view time = "*2\r\n$10\r\n1700000000\r\n$1\r\n0\r\n";
+            co_await asio::async_write(peer, asio::buffer(time), asio::use_awaitable);
             co_await peer.async_read_some(asio::buffer(request), asio::use_awaitable);
             co_await asio::async_write(peer, asio::buffer("+PONG\r\n", 7), asio::use_awaitable);
         },

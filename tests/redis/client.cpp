@@ -447,10 +447,15 @@ TEST_CASE("redis client: too many pending calls are refused", "[redis]") {
 
 namespace {
 
-/// A TCP server that answers the first bytes it reads with `answer` (raw, maybe not RESP).
+/// What a fake server answers to the client's greeting (`TIME`) when it plays Redis there.
+constexpr const char* time_reply = "*2\r\n$10\r\n1700000000\r\n$6\r\n123456\r\n";
+
+/// A TCP server that answers the first bytes it reads with `answer` (raw, maybe not RESP), or,
+/// given a `greeting`, answers the greeting with it and the next bytes with `answer`.
 struct fake_server {
-    explicit fake_server(asio::io_context& io, std::string answer)
-        : acceptor(io, {asio::ip::make_address("127.0.0.1"), 0}), reply(std::move(answer)) {
+    explicit fake_server(asio::io_context& io, std::string answer, std::string greeting = {})
+        : acceptor(io, {asio::ip::make_address("127.0.0.1"), 0}), reply(std::move(answer)),
+          hello(std::move(greeting)) {
         asio::co_spawn(io, serve(), asio::detached);
     }
     asio::awaitable<void> serve() {
@@ -464,6 +469,15 @@ struct fake_server {
             (void)n;
             if (rec)
                 continue;
+            if (!hello.empty()) {
+                co_await asio::async_write(s, asio::buffer(hello),
+                                           asio::as_tuple(asio::use_awaitable));
+                auto [rec2, n2] = co_await s.async_read_some(asio::buffer(buf),
+                                                             asio::as_tuple(asio::use_awaitable));
+                (void)n2;
+                if (rec2)
+                    continue;
+            }
             if (!reply.empty())
                 co_await asio::async_write(s, asio::buffer(reply),
                                            asio::as_tuple(asio::use_awaitable));
@@ -480,6 +494,7 @@ struct fake_server {
     }
     asio::ip::tcp::acceptor acceptor;
     std::string reply;
+    std::string hello;
     std::vector<asio::ip::tcp::socket> sockets;
 };
 
@@ -488,9 +503,11 @@ struct fake_server {
 TEST_CASE("redis client: bytes that are not RESP are a protocol error", "[redis]") {
     asio::io_context io;
     fake_server garbage{io, "HTTP/1.1 400 Bad Request\r\n\r\n"};
-    fake_server extra{io, "+OK\r\n+OK\r\n"};
+    fake_server extra{io, "+OK\r\n+OK\r\n", time_reply};
+    fake_server early{io, std::string(time_reply) + "+OK\r\n"};
     redis::client a{io.get_executor(), garbage.opts()};
     redis::client b{io.get_executor(), extra.opts()};
+    redis::client e{io.get_executor(), early.opts()};
     test::run_until_done(io, [&]() -> asio::awaitable<void> {
         auto v23 = co_await failure_of(a, redis::command{"PING"});
         CHECK(v23 == redis::error::protocol_error);
@@ -500,9 +517,14 @@ TEST_CASE("redis client: bytes that are not RESP are a protocol error", "[redis]
             co_await b.async_execute(redis::command{"PING"}, asio::as_tuple(asio::use_awaitable));
         CHECK(!ec);
         CHECK(r.str() == "OK");
+        // A reply before any call (after the greeting's): never matched to a call.
+        auto v26 = co_await failure_of(e, redis::command{"PING"});
+        CHECK(v26 == redis::error::protocol_error);
     }());
     a.close();
     b.close();
+    e.close();
+    early.acceptor.close();
     garbage.acceptor.close();
     extra.acceptor.close();
     io.restart();

@@ -52,12 +52,14 @@ inline void run_until_done(asio::io_context& io, asio::awaitable<void> aw) {
         std::rethrow_exception(error);
 }
 
-/// Options for a test client: a short timeout and no reconnect backoff, so that a test can
-/// make the client probe again with its very next call instead of waiting.
+/// Options for a test client: a short timeout, no reconnect backoff and no circuit breaker, so
+/// that a test can make the client try again with its very next call instead of waiting (the
+/// breaker's own tests turn it on).
 inline redis::options test_options(const redis_server& server) {
     redis::options o = redis::parse_url(server.url());
     o.command_timeout = std::chrono::milliseconds{300};
     o.backoff_initial = std::chrono::milliseconds{0};
+    o.breaker.failure_threshold = 0;
     return o;
 }
 

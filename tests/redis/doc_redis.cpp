@@ -8,6 +8,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -36,6 +37,19 @@ asio::awaitable<std::int64_t> add_if_below(redis::client& c, std::string key, in
         "return v"};
     redis::reply r = co_await c.eval(bounded_incr, 1, key, limit);
     co_return r.integer();
+}
+
+bool redis_answering(const redis::client& c) {
+    return c.circuit() == redis::circuit_state::closed; // any thread, no lock
+}
+
+asio::awaitable<bool> claim_once(redis::client& c, std::string key) {
+    static const redis::script claim{
+        "local t = redis.call('TIME') "
+        "if tonumber(t[1]) * 1000000 + tonumber(t[2]) >= tonumber(ARGV[1]) then return -1 end "
+        "return redis.call('SET', KEYS[1], 1, 'NX') and 1 or 0"};
+    redis::reply r = co_await c.eval_with_deadline(claim, 1, key);
+    co_return r.integer() == 1; // -1: it reached Redis after the call had given up
 }
 
 } // namespace doc
@@ -103,6 +117,47 @@ TEST_CASE("docs/redis.md: options and policies") {
             CHECK(!none);
         }());
         redis_client.close();
+    }
+    io.restart();
+    io.run();
+}
+
+TEST_CASE("docs/redis.md: the circuit breaker") {
+    test::redis_server server;
+    std::string redis_url = server.url();
+    asio::io_context io;
+    {
+        redis::options opts = redis::parse_url(redis_url);
+        opts.breaker.failure_threshold = 3; // timeouts or failed connections in a row
+        opts.breaker.probe_interval = std::chrono::milliseconds{500}; // one probe each, while open
+        opts.command_timeout = opts.connect_timeout = std::chrono::milliseconds{100};
+        opts.backoff_initial = std::chrono::milliseconds{0};
+        redis::client c{io.get_executor(), opts};
+
+        test::run_until_done(io, [&]() -> asio::awaitable<void> {
+            bool first = co_await doc::claim_once(c, "seat:1");
+            bool second = co_await doc::claim_once(c, "seat:1");
+            CHECK(first);
+            CHECK(!second);
+            CHECK(doc::redis_answering(c));
+            server.pause();
+            redis::error seen{};
+            for (int i = 0; i < 10 && seen != redis::error::circuit_open; ++i) {
+                auto [ec, r] = co_await c.async_execute(redis::command{"PING"},
+                                                        asio::as_tuple(asio::use_awaitable));
+                (void)r;
+                seen = static_cast<redis::error>(ec.value());
+            }
+            CHECK(seen == redis::error::circuit_open);
+            CHECK(!doc::redis_answering(c));
+            server.resume();
+            for (int i = 0; i < 300 && !doc::redis_answering(c); ++i) {
+                asio::steady_timer t{io, std::chrono::milliseconds{10}};
+                co_await t.async_wait(asio::use_awaitable);
+            }
+            CHECK(doc::redis_answering(c));
+        }());
+        c.close();
     }
     io.restart();
     io.run();

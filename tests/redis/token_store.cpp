@@ -4,8 +4,11 @@
 
 #include <rampart/core/clock.hpp>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_future.hpp>
@@ -15,11 +18,13 @@
 #include <atomic>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 using namespace rampart;
 using namespace std::chrono_literals;
+using boost::system::error_code;
 using rampart::test::redis_env;
 
 namespace {
@@ -205,4 +210,137 @@ TEST_CASE("redis token_store treats a corrupt value as unavailable", "[redis][jw
         }
     }());
     CHECK(log.size() == 1);
+}
+
+TEST_CASE("redis token_store: an insert that timed out in a stopped server never takes effect",
+          "[redis][jwt]") {
+    // A stall (SIGSTOP) while the insert is in flight: it reaches the server's socket, the
+    // client gives up (503), and the server runs it when it wakes. Rotation must not find the
+    // token used then, or the user's retry would be taken for a reuse.
+    redis_env env;
+    redis::token_store<> store{env.client};
+    const auto expires = std::chrono::system_clock::now() + 1h;
+    env.run([&]() -> asio::awaitable<void> {
+        // A live connection, its clock measured, the script cached (else the stalled EVALSHA
+        // would find no script when it runs, and prove nothing).
+        bool warm = co_await store.insert("warm-up", 1, expires);
+        REQUIRE(warm);
+        env.server.pause();
+        auto ex = co_await asio::this_coro::executor;
+        // A plain command sent alongside: the proof that commands do run after the timeout.
+        std::optional<error_code> control_error;
+        asio::co_spawn(
+            ex,
+            [&]() -> asio::awaitable<void> {
+                auto [ec, r] = co_await env.client.async_execute(
+                    redis::command{"SET", "rampart:jwt:control", 1},
+                    asio::as_tuple(asio::use_awaitable));
+                (void)r;
+                control_error = ec;
+            },
+            asio::detached);
+        bool refused = co_await unavailable(store.insert("used:jti-stalled", 5, expires));
+        CHECK(refused);
+        for (int i = 0; i < 100 && !control_error; ++i) {
+            asio::steady_timer t{ex, 10ms};
+            co_await t.async_wait(asio::use_awaitable);
+        }
+        REQUIRE(control_error);
+        CHECK((*control_error == redis::error::timeout ||
+               *control_error == redis::error::connection_reset));
+        env.server.resume();
+        // The plain SET ran once the server woke (bounded wait)...
+        bool control_ran = false;
+        for (int i = 0; i < 200 && !control_ran; ++i) {
+            control_ran = env.server.command({"EXISTS", "rampart:jwt:control"})->integer == 1;
+            if (!control_ran) {
+                asio::steady_timer t{ex, 10ms};
+                co_await t.async_wait(asio::use_awaitable);
+            }
+        }
+        REQUIRE(control_ran);
+        // ... the insert, sent in the same write, did nothing: its deadline had passed.
+        CHECK(env.server.command({"EXISTS", "rampart:jwt:used:jti-stalled"})->integer == 0);
+        // The retry is a first use.
+        bool inserted = co_await store.insert("used:jti-stalled", 6, expires);
+        CHECK(inserted);
+        bool again = co_await store.insert("used:jti-stalled", 7, expires);
+        CHECK(!again);
+        auto value = co_await store.get("used:jti-stalled");
+        CHECK(value == std::optional<std::int64_t>{6});
+    }());
+}
+
+TEST_CASE("redis token_store: the insert's deadline leaves a timely insert alone", "[redis][jwt]") {
+    // The deadline is a fifth of the timeout before it, on the server's clock: a healthy server
+    // is far inside it, call after call, with the offset measured again as time goes on.
+    redis_env env;
+    redis::token_store<> store{env.client};
+    const auto expires = std::chrono::system_clock::now() + 1h;
+    env.run([&]() -> asio::awaitable<void> {
+        int inserted = 0;
+        for (int i = 0; i < 200; ++i)
+            if (co_await store.insert("used:timely-" + std::to_string(i), i, expires))
+                ++inserted;
+        CHECK(inserted == 200);
+        CHECK(!store.degraded());
+    }());
+}
+
+TEST_CASE("redis token_store: a flood beyond the client's queue is refused at once with 503 and "
+          "Retry-After, and nothing lands later",
+          "[redis][jwt]") {
+    // Redis stalled with 8 places in the client's queue: 40 inserts at once. The 8 wait out
+    // their timeout; the other 32 are refused without waiting. None takes effect when Redis
+    // wakes: the 8 reached it too late.
+    redis_env env{[](const test::redis_server& s) {
+        redis::options o = test::test_options(s);
+        o.max_pending = 8;
+        return o;
+    }};
+    redis::token_store<> store{env.client};
+    const auto expires = std::chrono::system_clock::now() + 1h;
+    env.run([&]() -> asio::awaitable<void> {
+        bool warm = co_await store.insert("warm-up", 1, expires);
+        REQUIRE(warm);
+        env.server.pause();
+        auto ex = co_await asio::this_coro::executor;
+        int refused_at_once = 0, refused_after_waiting = 0, other = 0, done = 0;
+        for (int i = 0; i < 40; ++i)
+            asio::co_spawn(
+                ex,
+                [&, i]() -> asio::awaitable<void> {
+                    const auto start = std::chrono::steady_clock::now();
+                    try {
+                        co_await store.insert("used:flood-" + std::to_string(i), i, expires);
+                        ++other;
+                    } catch (const service_unavailable& e) {
+                        const bool retry_after =
+                            e.headers().size() == 1 &&
+                            e.headers()[0] ==
+                                std::pair<std::string, std::string>{"Retry-After", "1"};
+                        if (!retry_after)
+                            ++other;
+                        else if (std::chrono::steady_clock::now() - start < 100ms)
+                            ++refused_at_once;
+                        else
+                            ++refused_after_waiting;
+                    }
+                    ++done;
+                },
+                asio::detached);
+        while (done < 40) {
+            asio::steady_timer t{ex, 10ms};
+            co_await t.async_wait(asio::use_awaitable);
+        }
+        CHECK(other == 0);
+        CHECK(refused_at_once == 32);
+        CHECK(refused_after_waiting == 8);
+        env.server.resume();
+        auto keys = env.server.command({"PING"}); // awake, the stale commands run first
+        (void)keys;
+        asio::steady_timer settle{ex, 100ms};
+        co_await settle.async_wait(asio::use_awaitable);
+        CHECK(env.server.command({"KEYS", "rampart:jwt:used:flood-*"})->elements == 0);
+    }());
 }

@@ -11,6 +11,7 @@
 
 #include <fstream>
 #include <thread>
+#include <utility>
 
 using namespace shop_test;
 
@@ -88,6 +89,37 @@ TEST_CASE("shop: a bad configuration stops start-up naming the variable", "[shop
                  default_environment(dir.file("shop.db"))};
     CHECK(run_to_exit(flag) != 0);
     CHECK(flag.errors().find("THROTTLE_ANON") != std::string::npos);
+}
+
+TEST_CASE("shop: the Redis circuit breaker settings are listed and checked", "[shop]") {
+    process help{shop_binary(), {"--help"}, without_shop_settings()};
+    CHECK(run_to_exit(help) == 0);
+    for (const char* variable : {"SHOP_REDIS_BREAKER_FAILURES", "--redis-breaker-failures",
+                                 "SHOP_REDIS_BREAKER_PROBE_MS", "--redis-breaker-probe-ms"}) {
+        INFO(variable);
+        CHECK(help.output().find(variable) != std::string::npos);
+    }
+    temp_dir dir;
+    for (auto [variable, value] : {std::pair{"SHOP_REDIS_BREAKER_FAILURES", "-1"},
+                                   std::pair{"SHOP_REDIS_BREAKER_FAILURES", "many"},
+                                   std::pair{"SHOP_REDIS_BREAKER_FAILURES", "1001"},
+                                   std::pair{"SHOP_REDIS_BREAKER_PROBE_MS", "5"},
+                                   std::pair{"SHOP_REDIS_BREAKER_PROBE_MS", "1s"}}) {
+        INFO(variable << "=" << value);
+        auto env = default_environment(dir.file("shop.db"));
+        env[variable] = value;
+        process p{shop_binary(), {}, env};
+        CHECK(run_to_exit(p) == 2);
+        CHECK(p.errors().find(variable) != std::string::npos);
+    }
+    // In force: the start-up line says so.
+    rampart::test::redis_server redis;
+    shop s{process::environment{{"SHOP_REDIS", redis.url()},
+                                {"SHOP_JWT_SECRET", std::string(40, 's')},
+                                {"SHOP_REDIS_BREAKER_FAILURES", "5"},
+                                {"SHOP_REDIS_BREAKER_PROBE_MS", "250"}}};
+    CHECK(s.proc().output().find("(circuit breaker after 5 failures, probe every 250 ms)") !=
+          std::string::npos);
 }
 
 TEST_CASE("shop: start-up lines, the access log, and SIGTERM after in-flight work", "[shop]") {

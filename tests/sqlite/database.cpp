@@ -21,8 +21,11 @@
 #include <thread>
 #include <vector>
 
+#include <chrono>
 #include <future>
 #include <grp.h>
+#include <latch>
+#include <optional>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -360,6 +363,61 @@ TEST_CASE("a full write queue refuses at once with 503 and Retry-After, logged o
     std::lock_guard lock(log_mutex);
     REQUIRE(logged.size() == 1);
     CHECK(logged[0].find("write queue is full") != std::string::npos);
+}
+
+TEST_CASE("a full read queue refuses at once with 503 and Retry-After, writes unaffected",
+          "[sqlite][lanes]") {
+    temp_dir dir;
+    std::vector<std::string> logged;
+    std::mutex log_mutex;
+    sqlite::database db({.path = dir.file("db.sqlite"),
+                         .workers = 2,
+                         .migrations = schema,
+                         .log =
+                             [&](const sqlite::error& e) {
+                                 std::lock_guard lock(log_mutex);
+                                 logged.push_back(e.what());
+                             },
+                         .read_queue = 3});
+    // Both reader threads taken by long reads that wait for the test; then three queued.
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    std::latch started{2};
+    auto held = [&](sqlite::connection& c) {
+        started.count_down();
+        released.wait();
+        return read_hits(c);
+    };
+    auto first = db.async_run(held, sqlite::lane::long_read, asio::use_future);
+    auto second = db.async_run(held, sqlite::lane::long_read, asio::use_future);
+    started.wait();
+    std::vector<std::future<std::optional<int>>> queued;
+    for (int i = 0; i < 3; ++i)
+        queued.push_back(db.async_run(read_hits, sqlite::lane::long_read, asio::use_future));
+    // A flood beyond them: each refused at once, never queued.
+    for (int i = 0; i < 20; ++i) {
+        const auto start = std::chrono::steady_clock::now();
+        try {
+            rampart::test::run(db.run(read_hits, sqlite::lane::long_read));
+            FAIL("queued beyond the bound");
+        } catch (const rampart::service_unavailable& e) {
+            REQUIRE(e.headers().size() == 1);
+            CHECK(e.headers()[0] == std::pair<std::string, std::string>{"Retry-After", "1"});
+        }
+        CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds{100});
+    }
+    // Writes have their own lane: a full read queue does not stop them.
+    auto increment = [](sqlite::connection& c) { c.exec("UPDATE counters SET value = value + 1"); };
+    rampart::test::run(db.write(increment));
+    release.set_value();
+    first.get();
+    second.get();
+    for (auto& q : queued)
+        CHECK(q.get().has_value());
+    CHECK(rampart::test::run(db.run(read_hits, sqlite::lane::long_read)) == 1);
+    std::lock_guard lock(log_mutex);
+    REQUIRE(logged.size() == 1);
+    CHECK(logged[0].find("read queue is full") != std::string::npos);
 }
 
 TEST_CASE("the database file deleted while running: writes 503, nothing committed, logged once",

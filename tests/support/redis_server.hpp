@@ -3,7 +3,8 @@
 
 // A real redis-server for tests and benchmarks: started on a free port in a temporary
 // directory, without persistence, and cleaned up by the destructor. It can be stopped, killed
-// with SIGKILL, restarted on the same port, and made to stall (DEBUG SLEEP).
+// with SIGKILL, restarted on the same port, and made to stall (DEBUG SLEEP, or SIGSTOP until
+// SIGCONT).
 
 #include <hiredis/hiredis.h>
 
@@ -85,6 +86,25 @@ public:
             stop();
         start();
     }
+
+    /// Stops the process with SIGSTOP: the kernel still accepts connections and takes in
+    /// commands, the server answers nothing until resume().
+    void pause() {
+        if (pid_ > 0 && !paused_) {
+            ::kill(pid_, SIGSTOP);
+            paused_ = true;
+        }
+    }
+
+    /// Lets a paused server run again (SIGCONT).
+    void resume() {
+        if (pid_ > 0 && paused_) {
+            ::kill(pid_, SIGCONT);
+            paused_ = false;
+        }
+    }
+
+    bool paused() const noexcept { return paused_; }
 
     /// Makes the server stall for `seconds` (DEBUG SLEEP), returning at once. The reply is
     /// collected when the server is stopped or destroyed.
@@ -242,6 +262,9 @@ private:
     void signal_and_reap(int sig) {
         if (pid_ > 0) {
             ::kill(pid_, sig);
+            if (paused_) // a stopped process handles SIGTERM only once continued
+                ::kill(pid_, SIGCONT);
+            paused_ = false;
             int status = 0;
             ::waitpid(pid_, &status, 0);
             pid_ = -1;
@@ -255,6 +278,7 @@ private:
     std::string dir_;
     std::uint16_t port_ = 0;
     pid_t pid_ = -1;
+    bool paused_ = false;
     std::vector<redisContext*> sleepers_;
 };
 

@@ -1,6 +1,7 @@
 #ifndef RAMPART_REDIS_CLIENT_HPP
 #define RAMPART_REDIS_CLIENT_HPP
 
+#include <rampart/redis/circuit_breaker.hpp>
 #include <rampart/redis/command.hpp>
 #include <rampart/redis/detail/connection.hpp>
 #include <rampart/redis/error.hpp>
@@ -35,7 +36,11 @@ namespace asio = boost::asio;
       attempts calls fail immediately with error::unreachable until the backoff
       (`backoff_initial`, doubling to `backoff_max`) has passed, then the next call tries
       again. Nothing blocks and nothing waits longer than a timeout.
-    - `AUTH` and `SELECT` from the options are sent first on every connection.
+    - Circuit breaker: after `options::breaker.failure_threshold` consecutive timeouts or
+      failed connection attempts, calls fail at once with error::circuit_open until a
+      background probe finds the server answering again (see circuit_breaker).
+    - `AUTH` and `SELECT` from the options are sent first on every connection, then `TIME`,
+      which proves the server answers and measures its clock for eval_with_deadline.
     - Replies are parsed by hiredis's `redisReader`; commands are encoded by redis::command.
 
     Errors: a call throws `boost::system::system_error` (code in redis::error_category, see
@@ -100,22 +105,57 @@ public:
         return eval_tail(std::move(s), std::move(tail));
     }
 
+    /** Runs `s` as eval does, with one more `ARGV` after `keys_and_args`: a deadline in
+        microseconds of the server's clock (`redis.call('TIME')`, seconds * 1000000 +
+        microseconds). A script that starts at or after it must do nothing: by then this call
+        has timed out (or will, before the reply can arrive), and the caller has been told it
+        failed. The deadline is put in when the command is written, from the call's timeout
+        less a fifth (the reply's way back) and the server's clock offset, measured by `TIME`
+        on each connection and again every 10 s while such calls are made; measured as a lower
+        bound, it errs early. What remains: a step of the server's wall clock backwards, and
+        a server that stalls for more than that fifth between running the script and sending
+        its reply.
+    */
+    template <class... Args>
+    asio::awaitable<reply> eval_with_deadline(script s, std::size_t numkeys,
+                                              const Args&... keys_and_args) {
+        command tail;
+        tail.arg(numkeys);
+        (tail.arg(keys_and_args), ...);
+        return eval_tail(std::move(s), std::move(tail), true);
+    }
+
+    /// Where the client's circuit breaker stands; from any thread.
+    circuit_state circuit() const noexcept { return impl_->breaker().state(); }
+
+    /// The client's circuit breaker, for monitoring (failures, times opened); any thread.
+    const circuit_breaker& breaker() const noexcept { return impl_->breaker(); }
+
     /// Fails every pending call with error::closed; later calls fail at once.
     void close() { impl_->close(); }
 
     const options& opts() const noexcept { return impl_->opts(); }
 
 private:
-    asio::awaitable<reply> eval_tail(script s, command tail) {
+    asio::awaitable<reply> eval_tail(script s, command tail, bool stamp_deadline = false) {
         command first{"EVALSHA", s.sha1()};
         first.append(tail);
-        reply r = co_await async_execute(std::move(first), asio::use_awaitable);
+        reply r = co_await send(std::move(first), stamp_deadline);
         if (r.is_error() && r.str().starts_with("NOSCRIPT")) {
             command second{"EVAL", s.source()};
             second.append(tail);
-            r = co_await async_execute(std::move(second), asio::use_awaitable);
+            r = co_await send(std::move(second), stamp_deadline);
         }
         co_return r;
+    }
+
+    asio::awaitable<reply> send(command cmd, bool stamp_deadline) {
+        return asio::async_initiate<const asio::use_awaitable_t<>,
+                                    void(boost::system::error_code, reply)>(
+            [](auto handler, std::shared_ptr<detail::connection> impl, command c, bool stamp) {
+                impl->submit(std::move(c), std::move(handler), stamp);
+            },
+            asio::use_awaitable, impl_, std::move(cmd), stamp_deadline);
     }
 
     std::shared_ptr<detail::connection> impl_;

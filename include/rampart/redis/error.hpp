@@ -38,6 +38,9 @@ enum class error {
     too_many_pending,
     /// The client was closed (or destroyed) before the call completed.
     closed,
+    /// The circuit breaker is open after repeated timeouts or failed connection attempts; the
+    /// call was not sent (see circuit_breaker).
+    circuit_open,
 };
 
 namespace detail {
@@ -65,6 +68,8 @@ struct error_text {
             return "redis: too many calls pending";
         case error::closed:
             return "redis: client closed";
+        case error::circuit_open:
+            return "redis: circuit breaker open after repeated failures";
         }
         return "redis: unknown error";
     }

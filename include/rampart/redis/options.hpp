@@ -3,6 +3,7 @@
 
 #include <rampart/core/observer.hpp>
 #include <rampart/detail/uri.hpp>
+#include <rampart/redis/circuit_breaker.hpp>
 #include <rampart/redis/error.hpp>
 
 #include <chrono>
@@ -58,6 +59,8 @@ struct options {
     /// Told of every call as it completes (rampart::metrics::store_metrics makes one), on the
     /// client's strand: it must be quick and not block. None by default.
     observer<command_event> on_command{};
+    /// When the client stops waiting for a server that does not answer (see circuit_breaker).
+    breaker_options breaker{};
 };
 
 namespace detail {

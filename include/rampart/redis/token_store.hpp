@@ -20,6 +20,23 @@
 
 namespace rampart::redis {
 
+namespace detail {
+
+/// `SET KEYS[1] ARGV[1] NX PXAT ARGV[2]` unless Redis's clock has reached the deadline in
+/// ARGV[3] (client::eval_with_deadline). Returns 1 (set), 0 (present) or -1 (too late: the
+/// caller gave up on this call, so nothing may be written).
+inline const char* insert_script_source() noexcept {
+    return R"lua(-- rampart token store insert (see rampart/redis/token_store.hpp)
+if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
+if tonumber(t[1]) * 1000000 + tonumber(t[2]) >= tonumber(ARGV[3]) then return -1 end
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PXAT', ARGV[2]) then return 1 end
+return 0
+)lua";
+}
+
+} // namespace detail
+
 /// How a redis::token_store names its keys and what it does when Redis cannot answer.
 struct token_store_options {
     /// Put before every key (`rampart:jwt:used:<jti>`).
@@ -35,7 +52,11 @@ struct token_store_options {
 /** The JWT token store (blacklist, rotation, revocation) in Redis; a jwt::token_store.
 
     `insert` is `SET key value NX PXAT expires`, atomic on the server: of any number of
-    concurrent inserts of one key, from any number of instances, exactly one returns true.
+    concurrent inserts of one key, from any number of instances, exactly one returns true. It
+    runs in a script with a deadline (client::eval_with_deadline): an insert that reaches
+    Redis after the call timed out does nothing. Rotation depends on it: a refresh answered
+    503 because Redis stalled must not have used up its token once Redis wakes, or the user's
+    retry would be taken for a reuse and the family revoked.
     `put` is `SET key value PXAT expires`, `get` is `GET`. Entries expire on the server at
     `expires` (millisecond resolution), so the blacklist never grows beyond live tokens. An
     entry whose `expires` has already passed (by `Clock`) is never written, as in the
@@ -58,7 +79,8 @@ public:
 
     explicit token_store(client& c, token_store_options opts = {}, Clock clock = {})
         : client_(c), prefix_(std::move(opts.prefix)), policy_(opts.on_failure),
-          monitor_("redis::token_store", std::move(opts.log)), clock_(clock), fallback_(clock) {}
+          monitor_("redis::token_store", std::move(opts.log)), clock_(clock), fallback_(clock),
+          insert_script_(detail::insert_script_source()) {}
 
     token_store(const token_store&) = delete;
     token_store& operator=(const token_store&) = delete;
@@ -72,14 +94,18 @@ public:
         std::optional<bool> inserted;
         std::string why;
         try {
-            reply r = co_await client_.execute("SET", redis_key(key), value, "NX", "PXAT",
-                                               epoch_ms(expires));
+            reply r = co_await client_.eval_with_deadline(insert_script_, 1, redis_key(key), value,
+                                                          epoch_ms(expires));
             if (r.is_error())
                 why = r.str();
+            else if (r.integer() < 0)
+                why = "the insert reached Redis after its deadline; nothing was written";
             else
-                inserted = r.is_status();
+                inserted = r.integer() == 1;
         } catch (const boost::system::system_error& e) {
             why = e.code().message();
+        } catch (const unexpected_reply& e) {
+            why = e.what();
         }
         if (inserted) {
             monitor_.succeeded();
@@ -180,6 +206,7 @@ private:
     detail::outage_monitor monitor_;
     [[no_unique_address]] Clock clock_;
     jwt::memory_token_store<Clock> fallback_;
+    script insert_script_;
 };
 
 static_assert(jwt::token_store<token_store<>>);

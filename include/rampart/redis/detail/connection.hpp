@@ -1,6 +1,7 @@
 #ifndef RAMPART_REDIS_DETAIL_CONNECTION_HPP
 #define RAMPART_REDIS_DETAIL_CONNECTION_HPP
 
+#include <rampart/redis/circuit_breaker.hpp>
 #include <rampart/redis/command.hpp>
 #include <rampart/redis/error.hpp>
 #include <rampart/redis/options.hpp>
@@ -27,11 +28,13 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -92,19 +95,31 @@ using reply_handler = asio::any_completion_handler<void(error_code, reply)>;
     free for writing goes out in one write, and replies are matched to calls first in, first
     out. One timer watches the oldest call's deadline (all calls share one timeout, so the
     oldest expires first).
+
+    Every connection starts with `TIME` (after AUTH and SELECT): it proves the server answers
+    (a stopped server accepts TCP connections but answers nothing) and tells the offset of the
+    server's clock, which calls with a deadline (submit's `stamp_deadline`) need. The circuit
+    breaker counts timeouts and failed attempts; while it is open calls fail at once and a
+    timer makes a connection attempt every probe interval.
 */
 class connection : public std::enable_shared_from_this<connection> {
 public:
     connection(asio::any_io_executor ex, options opts)
         : strand_(asio::make_strand(ex)), opts_(std::move(opts)), socket_(strand_),
-          resolver_(strand_), timer_(strand_), connect_timer_(strand_) {}
+          resolver_(strand_), timer_(strand_), connect_timer_(strand_), breaker_(opts_.breaker),
+          probe_timer_(strand_) {}
 
-    /// Queues `cmd`; `handler` is called once with the reply or the reason there is none.
-    void submit(command cmd, reply_handler handler) {
+    /** Queues `cmd`; `handler` is called once with the reply or the reason there is none.
+        With `stamp_deadline`, the moment the command is written one more argument is added:
+        the latest time, in microseconds of the server's clock (`TIME`), at which the server
+        may still act on it with its reply reaching this client before the call times out
+        (server_deadline). A script that checks it never takes effect for a caller who gave up.
+    */
+    void submit(command cmd, reply_handler handler, bool stamp_deadline = false) {
         auto work = asio::prefer(asio::get_associated_executor(handler, strand_),
                                  asio::execution::outstanding_work.tracked);
         pending p{std::move(cmd), steady::now() + opts_.command_timeout, std::move(handler),
-                  std::move(work)};
+                  std::move(work), stamp_deadline};
         asio::dispatch(strand_, [self = shared_from_this(), p = std::move(p)]() mutable {
             self->enqueue(std::move(p));
         });
@@ -118,6 +133,7 @@ public:
             self->closed_ = true;
             self->drop_connection();
             self->timer_.cancel();
+            self->probe_timer_.cancel();
             self->fail_all(self->in_flight_, error::closed);
             self->fail_all(self->queue_, error::closed);
         });
@@ -125,12 +141,15 @@ public:
 
     const options& opts() const noexcept { return opts_; }
 
+    const circuit_breaker& breaker() const noexcept { return breaker_; }
+
 private:
     struct pending {
         command cmd;
         steady::time_point deadline;
         reply_handler handler;
         asio::any_completion_executor work;
+        bool stamp_deadline = false;
     };
     struct completion {
         reply_handler handler;
@@ -172,6 +191,8 @@ private:
     void enqueue(pending p) {
         if (closed_)
             return complete(p, error::closed, {});
+        if (breaker_.is_open())
+            return complete(p, error::circuit_open, {});
         if (queue_.size() + in_flight_.size() >= opts_.max_pending)
             return complete(p, error::too_many_pending, {});
         if (state_ == state::idle) {
@@ -219,6 +240,8 @@ private:
             attempt_error_ = ours && cause != error::connection_reset
                                  ? static_cast<error>(cause.value())
                                  : error::unreachable;
+            if (breaker_.record_failure())
+                arm_probe();
         }
         fail_all(in_flight_, ours ? cause : make_error_code(error::connection_lost));
         // Calls not yet sent survive a broken connection (one new attempt at once); after a
@@ -272,6 +295,83 @@ private:
         }
         fail_all(expired, error::timeout);
         arm_timer();
+    }
+
+    // While the breaker is open: a connection attempt every probe interval, whether or not
+    // anyone calls. The attempt that gets its TIME answered closes the breaker.
+    void arm_probe() {
+        probe_timer_.expires_after(breaker_.options().probe_interval);
+        probe_timer_.async_wait([self = shared_from_this()](error_code ec) {
+            if (ec || self->closed_ || !self->breaker_.is_open())
+                return;
+            self->start_connect();
+            self->arm_probe();
+        });
+    }
+
+    // The server answered: the breaker's count starts again (and an open breaker closes).
+    void answered() {
+        if (breaker_.consecutive_failures() != 0 || breaker_.is_open())
+            if (breaker_.record_success())
+                probe_timer_.cancel();
+    }
+
+    /// Microseconds of the steady clock, the local side of the server clock offset.
+    static std::int64_t steady_us(steady::time_point t) noexcept {
+        return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+    }
+
+    // Reads the two parts of a TIME reply (seconds, microseconds) received at `received`. The
+    // server read its clock before `received`, so `server - received` is a lower bound of the
+    // offset: deadlines made with it are early, never late.
+    void read_server_time(std::string_view seconds, std::string_view micros,
+                          steady::time_point received) {
+        std::int64_t parts[2] = {0, 0};
+        const std::string_view text[2] = {seconds, micros};
+        for (int i = 0; i < 2; ++i) {
+            if (text[i].empty() || text[i].size() > 15)
+                return;
+            for (char c : text[i]) {
+                if (c < '0' || c > '9')
+                    return;
+                parts[i] = parts[i] * 10 + (c - '0');
+            }
+        }
+        server_offset_us_ = parts[0] * 1000000 + parts[1] - steady_us(received);
+        offset_measured_at_ = received;
+        offset_known_ = true;
+    }
+
+    // The deadline stamped on a call that times out at `deadline`: a fifth of the timeout
+    // earlier, left for the reply to travel back, on the server's clock. 0 (already passed)
+    // when the offset is unknown.
+    std::int64_t server_deadline(steady::time_point deadline) const noexcept {
+        if (!offset_known_)
+            return 0;
+        return steady_us(deadline - opts_.command_timeout / 5) + server_offset_us_;
+    }
+
+    // Clocks drift apart (NTP slews the server's by up to 0.5 ms a second): calls with a
+    // deadline measure the offset again, with a TIME pipelined after them, every 10 s.
+    void remeasure_offset() {
+        const auto now = steady::now();
+        if (now - offset_measured_at_ < std::chrono::seconds{10} || measuring_)
+            return;
+        measuring_ = true;
+        asio::any_completion_executor work =
+            asio::prefer(strand_, asio::execution::outstanding_work.tracked);
+        in_flight_.push_back({command{"TIME"}, now + opts_.command_timeout,
+                              reply_handler{[self = shared_from_this()](error_code ec, reply r) {
+                                  self->measuring_ = false;
+                                  if (!ec && r.kind() == reply_kind::array &&
+                                      r.elements().size() == 2 &&
+                                      r.elements()[0].kind() == reply_kind::string &&
+                                      r.elements()[1].kind() == reply_kind::string)
+                                      self->read_server_time(r.elements()[0].str(),
+                                                             r.elements()[1].str(), steady::now());
+                              }},
+                              std::move(work)});
+        command{"TIME"}.encode_to(write_buffer_);
     }
 
     void start_connect() {
@@ -328,7 +428,9 @@ private:
         socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
         socket_.set_option(asio::socket_base::keep_alive(true), ignored);
 
-        // AUTH and SELECT go first; their replies must be good before any call is sent.
+        // AUTH and SELECT go first; their replies must be good before any call is sent. TIME
+        // ends the greeting: any answer to it proves the server is not stalled (an error reply,
+        // such as NOAUTH without a password, is left for the calls to meet).
         std::string hello;
         std::vector<error> refusals;
         if (!opts_.password.empty()) {
@@ -342,7 +444,9 @@ private:
             command{"SELECT", opts_.db}.encode_to(hello);
             refusals.push_back(error::select_failed);
         }
-        if (!hello.empty()) {
+        command{"TIME"}.encode_to(hello);
+        refusals.push_back(error{}); // TIME: no refusal
+        {
             auto [wec, n] =
                 co_await asio::async_write(socket_, asio::buffer(hello), as_tuple(use_awaitable));
             (void)n;
@@ -368,13 +472,26 @@ private:
                         co_return failed(rdec);
                     redisReaderFeed(reader_.get(), read_buffer_.data(), m);
                 }
-                if (static_cast<redisReply*>(raw.get())->type == REDIS_REPLY_ERROR)
+                const auto& got = *static_cast<redisReply*>(raw.get());
+                if (got.type == REDIS_REPLY_ERROR && refusal != error{})
                     co_return failed(refusal);
+                if (refusal == error{} && got.type == REDIS_REPLY_ARRAY && got.elements == 2 &&
+                    got.element[0]->type == REDIS_REPLY_STRING &&
+                    got.element[1]->type == REDIS_REPLY_STRING)
+                    read_server_time({got.element[0]->str, got.element[0]->len},
+                                     {got.element[1]->str, got.element[1]->len}, steady::now());
             }
+            // A reply beyond the greeting's was asked for by nobody: the stream is out of step.
+            void* extra = nullptr;
+            const bool broken = redisReaderGetReply(reader_.get(), &extra) != REDIS_OK;
+            std::unique_ptr<void, reply_deleter> unsolicited(extra);
+            if (broken || unsolicited)
+                co_return failed(error::protocol_error);
         }
         connect_timer_.cancel();
         state_ = state::connected;
         failures_ = 0;
+        answered();
         start_read(generation);
         start_write();
     }
@@ -383,11 +500,19 @@ private:
         if (writing_ || state_ != state::connected || queue_.empty())
             return;
         write_buffer_.clear();
+        bool stamped = false;
         while (!queue_.empty()) {
-            queue_.front().cmd.encode_to(write_buffer_);
-            in_flight_.push_back(std::move(queue_.front()));
+            pending& p = queue_.front();
+            if (p.stamp_deadline) {
+                p.cmd.arg(server_deadline(p.deadline));
+                stamped = true;
+            }
+            p.cmd.encode_to(write_buffer_);
+            in_flight_.push_back(std::move(p));
             queue_.pop_front();
         }
+        if (stamped)
+            remeasure_offset();
         writing_ = true;
         asio::async_write(socket_, asio::buffer(write_buffer_),
                           [self = shared_from_this(), g = generation_](error_code ec, std::size_t) {
@@ -429,6 +554,7 @@ private:
             raw.reset();
             complete(p, {}, std::move(r));
         }
+        answered();
         start_read(generation);
     }
 
@@ -438,6 +564,12 @@ private:
     asio::ip::tcp::resolver resolver_;
     asio::steady_timer timer_;
     asio::steady_timer connect_timer_;
+    circuit_breaker breaker_;
+    asio::steady_timer probe_timer_;
+    std::int64_t server_offset_us_ = 0; // server clock minus steady clock, a lower bound
+    steady::time_point offset_measured_at_{};
+    bool offset_known_ = false;
+    bool measuring_ = false;
     std::unique_ptr<redisReader, reader_deleter> reader_;
     std::array<char, 16384> read_buffer_{};
     std::string write_buffer_;
