@@ -113,7 +113,10 @@ inline process::environment default_environment(const std::string& db) {
             {"SHOP_SWAGGER_UI", std::nullopt},
             {"SHOP_TLS_CERT", std::nullopt},
             {"SHOP_TLS_KEY", std::nullopt},
-            {"SHOP_METRICS", std::nullopt}};
+            {"SHOP_METRICS", std::nullopt},
+            {"SHOP_LOG_FORMAT", std::nullopt},
+            {"SHOP_REDIS_BREAKER_FAILURES", std::nullopt},
+            {"SHOP_REDIS_BREAKER_PROBE_MS", std::nullopt}};
 }
 
 /// The caller's environment without the SHOP_* settings above, for a shop started without

@@ -67,19 +67,6 @@ public:
     /// Kills the server with SIGKILL (no goodbye to clients) and waits for it to exit.
     void kill9() { signal_and_reap(SIGKILL); }
 
-    /// Stops the process with SIGSTOP: its socket stays open and accepts connections, nothing
-    /// is answered (a stalled server, not a dead one) until resume().
-    void pause() {
-        if (pid_ > 0)
-            ::kill(pid_, SIGSTOP);
-    }
-
-    /// Lets a paused server run again (SIGCONT).
-    void resume() {
-        if (pid_ > 0)
-            ::kill(pid_, SIGCONT);
-    }
-
     /// Starts the server again on the same port (empty: nothing is persisted).
     void restart() {
         if (pid_ > 0)
