@@ -3,10 +3,10 @@
 
 #include <rampart/core/clock.hpp>
 #include <rampart/core/context.hpp>
+#include <rampart/core/event_observer.hpp>
 #include <rampart/core/handler.hpp>
 #include <rampart/core/log.hpp>
 #include <rampart/core/middleware.hpp>
-#include <rampart/core/observer.hpp>
 #include <rampart/core/renderable_error.hpp>
 #include <rampart/core/response.hpp>
 #include <rampart/core/types.hpp>

@@ -181,3 +181,19 @@ TEST_CASE("endpoint: a handler for a route of its own") {
     CHECK(res[http::field::content_type] == metrics::content_type);
     CHECK(res.body() == "# HELP seen_total Seen.\n# TYPE seen_total counter\nseen_total 7\n");
 }
+
+TEST_CASE("http_metrics: the route table finds each of many templates, and only those") {
+    std::vector<std::string> templates;
+    for (int i = 0; i < 300; ++i) // same heads and tails, told apart by the middle or length
+        templates.push_back("/items/" + std::string(static_cast<std::size_t>(i % 7), 'x') +
+                            std::to_string(i) + "/{id:int}/");
+    templates.push_back("/a/");
+    templates.push_back("/");
+    metrics::detail::route_table table{templates};
+    for (std::size_t i = 0; i < templates.size(); ++i)
+        CHECK(table.find(templates[i]) == i);
+    CHECK(table.find("/items/1/{id:int}") == metrics::detail::route_table::absent);
+    CHECK(table.find("/b/") == metrics::detail::route_table::absent);
+    CHECK(table.find("") == metrics::detail::route_table::absent);
+    CHECK(table.find("/items/x1/{id:int}/x") == metrics::detail::route_table::absent);
+}

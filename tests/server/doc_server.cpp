@@ -15,8 +15,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/parse.hpp>
 
-#include <fstream>
 #include <atomic>
+#include <fstream>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -186,6 +186,10 @@ TEST_CASE("docs/server.md: an HTTPS listener beside the plain one, reloaded", "[
     std::ofstream{key_file, std::ios::trunc} << "renewed badly";
     CHECK_THROWS_AS(tls.reload(), rampart::tls_error);
     CHECK(tls.generation() == 1);
+    server.stop();
+    server.join();
+}
+
 TEST_CASE("docs/server.md: JSON access lines and request ids", "[concurrency]") {
     std::vector<std::string> lines;
     std::mutex mutex;

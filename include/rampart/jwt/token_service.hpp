@@ -2,7 +2,7 @@
 #define RAMPART_JWT_TOKEN_SERVICE_HPP
 
 #include <rampart/core/context.hpp>
-#include <rampart/core/observer.hpp>
+#include <rampart/core/event_observer.hpp>
 #include <rampart/core/response.hpp>
 #include <rampart/errors/http_error.hpp>
 #include <rampart/jwt/authenticate.hpp>
@@ -93,7 +93,7 @@ struct token_service_options {
     bool numeric_user_ids = true;
     /// Told of each event as it happens (rampart::metrics::token_metrics makes one), on the
     /// request's thread. None by default.
-    observer<token_event> on_event{};
+    event_observer<token_event> on_event{};
 };
 
 /// An access token and the refresh token of the same login.

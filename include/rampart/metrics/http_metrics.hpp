@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -92,7 +93,7 @@ struct status_table {
 };
 inline constexpr status_table status_index{};
 
-/// Route templates to their label index: open addressing over an FNV-1a hash, built once.
+/// Route templates to their label index: open addressing, built once, read-only after.
 class route_table {
 public:
     explicit route_table(const std::vector<std::string>& templates) : names_(templates) {
@@ -123,11 +124,19 @@ public:
     static constexpr std::size_t absent = static_cast<std::size_t>(-1);
 
 private:
+    /// The length and the first and last eight bytes, mixed: two independent multiplies
+    /// instead of one per byte (templates differ there; a collision costs one more compare).
     static std::size_t hash(std::string_view s) noexcept {
-        std::uint64_t h = 14695981039346656037ull;
-        for (char c : s)
-            h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-        return static_cast<std::size_t>(h ^ (h >> 29));
+        std::uint64_t head = 0;
+        std::uint64_t tail = 0;
+        if (s.size() >= 8) {
+            std::memcpy(&head, s.data(), 8);
+            std::memcpy(&tail, s.data() + s.size() - 8, 8);
+        } else if (!s.empty()) {
+            std::memcpy(&head, s.data(), s.size());
+        }
+        std::uint64_t h = head * 0x9E3779B97F4A7C15ull ^ (tail + s.size()) * 0xC2B2AE3D27D4EB4Full;
+        return static_cast<std::size_t>(h ^ (h >> 32));
     }
 
     std::vector<std::string> names_;

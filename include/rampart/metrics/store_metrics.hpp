@@ -1,7 +1,7 @@
 #ifndef RAMPART_METRICS_STORE_METRICS_HPP
 #define RAMPART_METRICS_STORE_METRICS_HPP
 
-#include <rampart/core/observer.hpp>
+#include <rampart/core/event_observer.hpp>
 #include <rampart/metrics/registry.hpp>
 
 #include <chrono>
@@ -59,10 +59,10 @@ public:
     /// The observer feeding `store`'s series. Throws: std::invalid_argument for a store not
     /// given to the constructor.
     template <store_event Event>
-    observer<Event> listener(std::string_view store) {
+    event_observer<Event> listener(std::string_view store) {
         for (std::size_t i = 0; i < stores_.size(); ++i)
             if (stores_[i] == store)
-                return observer<Event>(&record<Event>, &bindings_[i]);
+                return event_observer<Event>(&record<Event>, &bindings_[i]);
         throw std::invalid_argument("rampart::metrics: no store named \"" + std::string(store) +
                                     "\"");
     }

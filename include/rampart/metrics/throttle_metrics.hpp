@@ -1,7 +1,7 @@
 #ifndef RAMPART_METRICS_THROTTLE_METRICS_HPP
 #define RAMPART_METRICS_THROTTLE_METRICS_HPP
 
-#include <rampart/core/observer.hpp>
+#include <rampart/core/event_observer.hpp>
 #include <rampart/metrics/registry.hpp>
 #include <rampart/throttle/limiter.hpp>
 
@@ -35,8 +35,8 @@ public:
     throttle_metrics(const throttle_metrics&) = delete;
     throttle_metrics& operator=(const throttle_metrics&) = delete;
 
-    observer<throttle::decision_event> listener() noexcept {
-        return observer<throttle::decision_event>(&record, this);
+    event_observer<throttle::decision_event> listener() noexcept {
+        return event_observer<throttle::decision_event>(&record, this);
     }
 
 private:

@@ -1,7 +1,7 @@
 #ifndef RAMPART_METRICS_TOKEN_METRICS_HPP
 #define RAMPART_METRICS_TOKEN_METRICS_HPP
 
-#include <rampart/core/observer.hpp>
+#include <rampart/core/event_observer.hpp>
 #include <rampart/jwt/token_service.hpp>
 #include <rampart/metrics/registry.hpp>
 
@@ -22,8 +22,8 @@ public:
               "Token endpoint events: logins, refreshes, refresh-token reuse, logouts.",
               {{"event", {"obtained", "refreshed", "reuse_detected", "blacklisted"}}})) {}
 
-    observer<jwt::token_event> listener() noexcept {
-        return observer<jwt::token_event>(&record, events_);
+    event_observer<jwt::token_event> listener() noexcept {
+        return event_observer<jwt::token_event>(&record, events_);
     }
 
 private:

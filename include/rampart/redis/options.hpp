@@ -1,7 +1,7 @@
 #ifndef RAMPART_REDIS_OPTIONS_HPP
 #define RAMPART_REDIS_OPTIONS_HPP
 
-#include <rampart/core/observer.hpp>
+#include <rampart/core/event_observer.hpp>
 #include <rampart/detail/uri.hpp>
 #include <rampart/redis/circuit_breaker.hpp>
 #include <rampart/redis/error.hpp>
@@ -58,7 +58,7 @@ struct options {
     std::size_t max_pending = 65536;
     /// Told of every call as it completes (rampart::metrics::store_metrics makes one), on the
     /// client's strand: it must be quick and not block. None by default.
-    observer<command_event> on_command{};
+    event_observer<command_event> on_command{};
     /// When the client stops waiting for a server that does not answer (see circuit_breaker).
     breaker_options breaker{};
 };

@@ -1,8 +1,8 @@
 #ifndef RAMPART_SQLITE_DATABASE_HPP
 #define RAMPART_SQLITE_DATABASE_HPP
 
+#include <rampart/core/event_observer.hpp>
 #include <rampart/core/log.hpp>
-#include <rampart/core/observer.hpp>
 #include <rampart/errors/http_error.hpp>
 #include <rampart/sqlite/connection.hpp>
 #include <rampart/sqlite/detail/inline_reads.hpp>
@@ -115,7 +115,7 @@ struct database_options {
     std::uint64_t inline_read_steps = 100'000;
     /// Told of every awaited call as it completes (rampart::metrics::store_metrics makes one),
     /// on the awaiting thread. None by default, and then calls cost nothing more.
-    observer<call_event> on_call{};
+    event_observer<call_event> on_call{};
 };
 
 /// How `database::read` calls were served, since the start (for monitoring and tests).
@@ -257,7 +257,7 @@ private:
     detail::inline_readers inline_;
     std::vector<std::thread> threads_;
     retry_policy retry_;
-    observer<call_event> on_call_;
+    event_observer<call_event> on_call_;
     int applied_ = 0;
 };
 

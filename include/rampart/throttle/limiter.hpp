@@ -2,8 +2,8 @@
 #define RAMPART_THROTTLE_LIMITER_HPP
 
 #include <rampart/core/context.hpp>
+#include <rampart/core/event_observer.hpp>
 #include <rampart/core/middleware.hpp>
-#include <rampart/core/observer.hpp>
 #include <rampart/detail/wide_math.hpp>
 #include <rampart/errors/http_error.hpp>
 #include <rampart/throttle/client_ip.hpp>
@@ -249,7 +249,7 @@ public:
 
     /// Tells `o` each rule's decision (rampart::metrics::throttle_metrics makes one), on the
     /// request's thread. Set it at start-up, before the limiter is copied into a stack.
-    void observe(observer<decision_event> o) noexcept { on_decision_ = o; }
+    void observe(event_observer<decision_event> o) noexcept { on_decision_ = o; }
 
     /// Documents the routes it throttles (route_doc): 429 and the rate-limit headers.
     template <class Doc>
@@ -337,7 +337,7 @@ private:
     Store* store_;
     client_ip_resolver resolver_;
     std::tuple<Rules...> rules_;
-    observer<decision_event> on_decision_;
+    event_observer<decision_event> on_decision_;
 };
 
 template <class Store, throttle_rule... Rules>

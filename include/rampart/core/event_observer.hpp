@@ -1,5 +1,5 @@
-#ifndef RAMPART_CORE_OBSERVER_HPP
-#define RAMPART_CORE_OBSERVER_HPP
+#ifndef RAMPART_CORE_EVENT_OBSERVER_HPP
+#define RAMPART_CORE_EVENT_OBSERVER_HPP
 
 namespace rampart {
 
@@ -12,12 +12,12 @@ namespace rampart {
     and must not throw (it is noexcept) nor block.
 */
 template <class Event>
-class observer {
+class event_observer {
 public:
     using function = void (*)(void* self, const Event& event) noexcept;
 
-    constexpr observer() noexcept = default;
-    constexpr observer(function f, void* self) noexcept : f_(f), self_(self) {}
+    constexpr event_observer() noexcept = default;
+    constexpr event_observer(function f, void* self) noexcept : f_(f), self_(self) {}
 
     explicit operator bool() const noexcept { return f_ != nullptr; }
 
