@@ -7,15 +7,18 @@
 //     run of hooks costs: in a real stack http_metrics joins the hooks next to it, for free);
 //   - shop_hooks_without_metrics: envelope + two hooks, as the shop's stack has them.
 // The cost of recording is http_metrics minus hook_baseline, and shop_hooks_with_metrics minus
-// shop_hooks_without_metrics; http_metrics minus bare_handler adds the hook frame. Of that,
-// http_metrics_manual_clock minus hook_baseline is the recording alone (its clock read is an
-// atomic load); the rest is two system_clock reads (system_clock_read).
+// shop_hooks_without_metrics; beside an access log (access_log_with_metrics minus
+// access_log_without_metrics) the clock reads are shared, so only the recording is added;
+// http_metrics minus bare_handler adds the hook frame. Of that, http_metrics_manual_clock minus
+// hook_baseline is the recording alone (its clock read is an atomic load); the rest is two
+// system_clock reads (system_clock_read).
 
 #include <rampart/core/context.hpp>
 #include <rampart/core/middleware.hpp>
 #include <rampart/errors/envelope.hpp>
 #include <rampart/metrics/http_metrics.hpp>
 #include <rampart/metrics/registry.hpp>
+#include <rampart/server/access_log.hpp>
 
 #include <benchmark/benchmark.h>
 
@@ -111,6 +114,27 @@ void shop_hooks_with_metrics(benchmark::State& state) {
                      .wrap(hello_handler{}));
 }
 
+// As the shop has it: the access log outside the metrics layer. The two share their clock
+// reads (the log's start and the metrics layer's end), so the difference is the recording.
+struct discard_lines {
+    void operator()(std::string_view line) const noexcept { benchmark::DoNotOptimize(line); }
+};
+
+void access_log_without_metrics(benchmark::State& state) {
+    using h = hook_pass_through;
+    run_pipeline(state,
+                 stack(error_envelope<>{}, access_log<discard_lines>{discard_lines{}}, h{}, h{})
+                     .wrap(hello_handler{}));
+}
+
+void access_log_with_metrics(benchmark::State& state) {
+    using h = hook_pass_through;
+    metrics::registry reg;
+    run_pipeline(state, stack(error_envelope<>{}, access_log<discard_lines>{discard_lines{}},
+                              metrics::http_metrics<>{reg, templates()}, h{}, h{})
+                            .wrap(hello_handler{}));
+}
+
 // The parts alone.
 void counter_inc(benchmark::State& state) {
     static metrics::registry reg; // shared by the threads of the threaded run
@@ -152,6 +176,8 @@ BENCHMARK(http_metrics_manual_clock);
 BENCHMARK(system_clock_read);
 BENCHMARK(shop_hooks_without_metrics);
 BENCHMARK(shop_hooks_with_metrics);
+BENCHMARK(access_log_without_metrics);
+BENCHMARK(access_log_with_metrics);
 BENCHMARK(counter_inc)->Threads(1)->Threads(2);
 BENCHMARK(histogram_observe);
 BENCHMARK(scrape_shop_sized);

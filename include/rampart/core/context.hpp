@@ -137,10 +137,16 @@ public:
     /// outside a server, or when the server's request ids are off.
     std::string_view request_id() const noexcept { return request_id_.view(); }
     void set_request_id(const rampart::request_id& id) noexcept { request_id_ = id; }
-    /// When timing this request began: set by the first layer that times it (metrics), the
-    /// epoch before. Kept here so that a hook layer can time what runs inside it.
+    /// When timing this request began: set by the first layer that times it (the access log,
+    /// metrics), the epoch before. Kept here so that a hook layer can time what runs inside it,
+    /// and so that layers timing the same request on the system clock read it once, not each.
     std::chrono::system_clock::time_point started_at() const noexcept { return started_at_; }
     void set_started_at(std::chrono::system_clock::time_point t) noexcept { started_at_ = t; }
+
+    /// When the innermost timing layer saw the answer, the epoch before: an outer layer timing
+    /// the same request on the system clock takes it instead of reading the clock again.
+    std::chrono::system_clock::time_point answered_at() const noexcept { return answered_at_; }
+    void set_answered_at(std::chrono::system_clock::time_point t) noexcept { answered_at_ = t; }
 
     const std::vector<route_param>& params() const noexcept { return params_; }
     void add_param(std::string name, std::string value) {
@@ -330,6 +336,7 @@ private:
     std::string_view route_template_;
     rampart::request_id request_id_;
     std::chrono::system_clock::time_point started_at_{};
+    std::chrono::system_clock::time_point answered_at_{};
     std::vector<route_param> params_;
     rampart::principal principal_;
     std::string client_key_;
