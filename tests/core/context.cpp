@@ -38,7 +38,7 @@ TEST_CASE("context keeps version, route parameters, principal and client key") {
 }
 
 namespace {
-struct request_id {
+struct trace_tag {
     std::string value;
 };
 struct counter {
@@ -48,14 +48,14 @@ struct counter {
 
 TEST_CASE("context extension slots are typed and replaceable") {
     context ctx{request{http::verb::get, "/", 11}};
-    CHECK(ctx.find<request_id>() == nullptr);
-    ctx.emplace<request_id>("abc");
+    CHECK(ctx.find<trace_tag>() == nullptr);
+    ctx.emplace<trace_tag>("abc");
     ctx.emplace<counter>().n = 3;
-    REQUIRE(ctx.find<request_id>() != nullptr);
-    CHECK(ctx.find<request_id>()->value == "abc");
+    REQUIRE(ctx.find<trace_tag>() != nullptr);
+    CHECK(ctx.find<trace_tag>()->value == "abc");
     CHECK(ctx.find<counter>()->n == 3);
-    ctx.emplace<request_id>("def");
-    CHECK(ctx.find<request_id>()->value == "def");
+    ctx.emplace<trace_tag>("def");
+    CHECK(ctx.find<trace_tag>()->value == "def");
     const context& cref = ctx;
     CHECK(cref.find<counter>()->n == 3);
 }
